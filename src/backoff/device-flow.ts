@@ -1,0 +1,58 @@
+/**
+ * RFC 8628's default polling interval when the server sends none: 5 s.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
+ * @group Backoff
+ */
+export const DEFAULT_INTERVAL_MS = 5000;
+
+/**
+ * How much each `slow_down` adds to the interval: 5 s.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
+ * @group Backoff
+ */
+export const SLOW_DOWN_INCREMENT_MS = 5000;
+
+/**
+ * The RFC 8628 interval after a `slow_down`: the current interval plus 5 s, or
+ * the server's new interval when that is larger. It never lowers the interval.
+ *
+ * @param currentMs - The interval in force.
+ * @param serverIntervalMs - An `interval` carried by the `slow_down` answer, already in milliseconds.
+ * @example
+ * ```ts
+ * import { slowDownInterval } from 'tokenpoll';
+ * slowDownInterval(5000);         // 10000
+ * slowDownInterval(5000, 30_000); // 30000
+ * slowDownInterval(20_000, 1000); // 25000: a smaller server interval never lowers it
+ * ```
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
+ * @group Backoff
+ */
+export function slowDownInterval(currentMs: number, serverIntervalMs?: number): number {
+  const raised = currentMs + SLOW_DOWN_INCREMENT_MS;
+  return serverIntervalMs !== undefined && serverIntervalMs > raised ? serverIntervalMs : raised;
+}
+
+/** The result of {@link parseSeconds}. @group Backoff */
+export type ParsedSeconds =
+  | { readonly ok: true; readonly ms: number }
+  | { readonly ok: false; readonly problem: 'missing' | 'invalid' };
+
+/**
+ * Reads a seconds value from a server answer: a number or a numeric string,
+ * greater than zero. Returns milliseconds.
+ * @example
+ * ```ts
+ * import { parseSeconds } from 'tokenpoll';
+ * parseSeconds('5');   // { ok: true, ms: 5000 }
+ * parseSeconds(0);     // { ok: false, problem: 'invalid' }
+ * ```
+ * @group Backoff
+ */
+export function parseSeconds(value: unknown): ParsedSeconds {
+  if (value === undefined || value === null || value === '') return { ok: false, problem: 'missing' };
+  const seconds =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*[+]?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) return { ok: false, problem: 'invalid' };
+  return { ok: true, ms: Math.round(seconds * 1000) };
+}

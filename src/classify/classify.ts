@@ -1,0 +1,70 @@
+import type { TokenOutcome, TokenSet } from '../core/outcome.js';
+import { classifyHttpResponse, isHttpTokenResponse, tokenSetFrom } from './http.js';
+import { oauthDetail, outcomeFromOAuthError } from './oauth.js';
+import { classifyThrown } from './thrown.js';
+
+/**
+ * What a transport's call ended with: the value it returned, or what it threw.
+ * @group Transports
+ */
+export type TransportAnswer =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/** What a classifier is told besides the answer. @group Transports */
+export interface ClassifyContext {
+  /** The wall-clock time (epoch ms), to read `Retry-After` dates. */
+  readonly wallNow: number;
+}
+
+/**
+ * Maps whatever a transport returned or threw to a {@link TokenOutcome}.
+ * Pluggable: give `pollToken` your own to handle a provider's quirks, and
+ * call {@link classifyTokenResponse} for everything else.
+ *
+ * @example
+ * A provider that answers `{"status":"waiting"}` while the user decides.
+ * ```ts
+ * import { classifyTokenResponse, type Classifier } from 'tokenpoll';
+ * const classify: Classifier = (answer, context) =>
+ *   answer.ok && (answer.value as { status?: string }).status === 'waiting'
+ *     ? { type: 'authorization_pending' }
+ *     : classifyTokenResponse(answer, context);
+ * ```
+ * @group Transports
+ */
+export type Classifier<TToken = TokenSet> = (answer: TransportAnswer, context: ClassifyContext) => TokenOutcome<TToken>;
+
+const OUTCOME_TYPES: ReadonlySet<string> = new Set([
+  'success', 'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'oauth_error',
+  'unreadable_success', 'invalid_response', 'transport_error', 'network_error', 'timeout', 'server_error', 'rate_limited',
+]);
+
+/**
+ * The default classifier. A returned value may be:
+ * - a {@link TokenOutcome} (passed through; scripted transports return these);
+ * - an {@link HttpTokenResponse} (see {@link classifyHttpResponse});
+ * - a token answer object, snake_case or camelCase (the AWS SDK's CreateToken output);
+ * - an OAuth error object with an `error` member.
+ *
+ * A thrown value goes to {@link classifyThrown}.
+ * @group Transports
+ */
+export const classifyTokenResponse: Classifier<TokenSet> = (answer, context) => {
+  if (!answer.ok) return classifyThrown(answer.error);
+  const value = answer.value;
+  if (typeof value !== 'object' || value === null) {
+    return { type: 'invalid_response', message: `the transport returned ${value === null ? 'null' : typeof value}` };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type === 'string' && OUTCOME_TYPES.has(type)) return value as TokenOutcome<TokenSet>;
+  if (isHttpTokenResponse(value)) return classifyHttpResponse(value, context.wallNow);
+  const body = value as Record<string, unknown>;
+  if (typeof body['error'] === 'string' && body['error'] !== '') {
+    const detail = oauthDetail({ code: body['error'], description: body['error_description'], reason: body['reason'] });
+    return outcomeFromOAuthError(detail, body['interval']);
+  }
+  const token = tokenSetFrom(body);
+  if (token) return { type: 'success', token };
+  return { type: 'unreadable_success', message: 'the answer holds neither an access token nor an OAuth error' };
+};

@@ -1,0 +1,137 @@
+import type { TokenOutcome, TokenSet } from '../core/outcome.js';
+import { parseRetryAfter } from './retry-after.js';
+import { oauthDetail, outcomeFromAwsException, outcomeFromOAuthError } from './oauth.js';
+
+/**
+ * An HTTP answer from a token endpoint, as a transport hands it over once it
+ * has read the body. `body` is the text as received (or an already-parsed
+ * object); `bodyError` is set instead when reading the body failed.
+ * @group Transports
+ */
+export interface HttpTokenResponse {
+  readonly status: number;
+  readonly headers?: Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly body?: unknown;
+  readonly bodyError?: unknown;
+}
+
+/** Whether a value looks like an {@link HttpTokenResponse}. @internal */
+export function isHttpTokenResponse(value: unknown): value is HttpTokenResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { status?: unknown }).status === 'number' &&
+    ('body' in value || 'headers' in value || 'bodyError' in value)
+  );
+}
+
+/**
+ * Classifies an HTTP answer from a token endpoint:
+ * - AWS's `x-amzn-ErrorType` header names the exception, whatever the status;
+ * - any 5xx (HTML bodies included) is a transient `server_error`;
+ * - a 429 without an OAuth error body is `rate_limited`; a 408 is a `timeout`;
+ * - an OAuth `error` member, in JSON or form-encoded, at any status (GitHub
+ *   answers 200 with an error body), is mapped by {@link outcomeFromOAuthError};
+ * - a 2xx with an access token is `success`; a 2xx without a readable one is
+ *   `unreadable_success`, never retried;
+ * - anything else is `invalid_response`.
+ * @param wallNowMs - The wall-clock time, for `Retry-After` dates.
+ * @group Transports
+ */
+export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: number): TokenOutcome<TokenSet> {
+  const { status } = response;
+  const header = (name: string): string | undefined => readHeader(response.headers, name);
+  const parsed = response.bodyError === undefined ? parseBody(response.body, header('content-type')) : undefined;
+  const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header('retry-after'), wallNowMs) : undefined;
+
+  const awsType = header('x-amzn-errortype') ?? stringMember(parsed, 'code') ?? stringMember(parsed, '__type');
+  if (awsType !== undefined) {
+    const name = awsType.split(/[:,]/)[0]!.trim();
+    const outcome = outcomeFromAwsException(name, {
+      description: parsed?.['error_description'] ?? parsed?.['message'],
+      reason: parsed?.['reason'],
+      status,
+      retryAfterMs,
+    });
+    if (outcome) return outcome;
+  }
+  if (status >= 500) {
+    const message = `HTTP ${status}`;
+    return retryAfterMs === undefined ? { type: 'server_error', status, message } : { type: 'server_error', status, message, retryAfterMs };
+  }
+  const code = stringMember(parsed, 'error');
+  if (status === 429 && code === undefined) {
+    const message = 'HTTP 429 Too Many Requests';
+    return retryAfterMs === undefined ? { type: 'rate_limited', status, message } : { type: 'rate_limited', status, message, retryAfterMs };
+  }
+  if (status === 408 && code === undefined) return { type: 'timeout', message: 'HTTP 408 Request Timeout' };
+  if (code !== undefined) {
+    const detail = oauthDetail({ code, description: parsed?.['error_description'], reason: parsed?.['reason'], status });
+    return outcomeFromOAuthError(detail, parsed?.['interval']);
+  }
+  if (status >= 200 && status < 300) {
+    const token = parsed === undefined ? undefined : tokenSetFrom(parsed);
+    if (token) return { type: 'success', token };
+    const message =
+      response.bodyError !== undefined ? 'reading the body failed' : parsed === undefined ? 'the body is not JSON or a form' : 'the body holds no access token';
+    return response.bodyError === undefined
+      ? { type: 'unreadable_success', status, message }
+      : { type: 'unreadable_success', status, message, cause: response.bodyError };
+  }
+  return { type: 'invalid_response', status, message: `HTTP ${status} without an OAuth error body` };
+}
+
+/**
+ * Normalises a token answer, snake_case (RFC 6749 §5.1) or camelCase (AWS),
+ * into a {@link TokenSet}; `undefined` when it holds no access token.
+ * @group Transports
+ */
+export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet | undefined {
+  const accessToken = body['access_token'] ?? body['accessToken'];
+  if (typeof accessToken !== 'string' || accessToken === '') return undefined;
+  const token: { -readonly [K in keyof TokenSet]: TokenSet[K] } = { accessToken, raw: body };
+  const tokenType = body['token_type'] ?? body['tokenType'];
+  if (typeof tokenType === 'string') token.tokenType = tokenType;
+  const expiresIn = Number(body['expires_in'] ?? body['expiresIn']);
+  if (Number.isFinite(expiresIn) && expiresIn > 0) token.expiresInSeconds = expiresIn;
+  const refreshToken = body['refresh_token'] ?? body['refreshToken'];
+  if (typeof refreshToken === 'string') token.refreshToken = refreshToken;
+  const idToken = body['id_token'] ?? body['idToken'];
+  if (typeof idToken === 'string') token.idToken = idToken;
+  if (typeof body['scope'] === 'string') token.scope = body['scope'];
+  return token;
+}
+
+/** Reads a JSON or form-encoded body; `undefined` when it is neither. */
+function parseBody(body: unknown, contentType: string | undefined): Record<string, unknown> | undefined {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (typeof body !== 'string') return undefined;
+  const text = body.trim();
+  const isForm = contentType?.toLowerCase().includes('application/x-www-form-urlencoded') ?? false;
+  if (!isForm && text.startsWith('{')) {
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if ((isForm || /^[\w.~%+-]+=/.test(text)) && !text.includes('<')) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  return undefined;
+}
+
+function readHeader(headers: HttpTokenResponse['headers'], name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  for (const [key, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value.join(', ') : (value as string | undefined);
+  }
+  return undefined;
+}
+
+function stringMember(object: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = object?.[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

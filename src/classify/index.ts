@@ -1,0 +1,7 @@
+export type { TransportAnswer, ClassifyContext, Classifier } from './classify.js';
+export type { HttpTokenResponse } from './http.js';
+export { classifyTokenResponse } from './classify.js';
+export { classifyHttpResponse, tokenSetFrom } from './http.js';
+export { classifyThrown } from './thrown.js';
+export { outcomeFromOAuthError, AWS_SSO_OIDC_EXCEPTIONS } from './oauth.js';
+export { parseRetryAfter } from './retry-after.js';

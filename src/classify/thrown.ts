@@ -1,0 +1,92 @@
+import type { TokenOutcome } from '../core/outcome.js';
+import { AWS_SSO_OIDC_EXCEPTIONS, oauthDetail, outcomeFromAwsException, outcomeFromOAuthError } from './oauth.js';
+
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH',
+  'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE',
+]);
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+// What fetch throws for a network failure, by runtime: undici (Node), Chromium, Firefox, Safari, Deno, Bun.
+const NETWORK_MESSAGES =
+  /^(fetch failed|failed to fetch|networkerror when attempting to fetch resource\.?|load failed|network error|error sending request|unable to connect)/i;
+
+interface ErrorLike {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly cause?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: unknown };
+  readonly $fault?: unknown;
+  readonly error?: unknown;
+  readonly error_description?: unknown;
+  readonly reason?: unknown;
+}
+
+/**
+ * Classifies what a transport threw:
+ * - AWS SDK v3 exceptions by `name` (with `$metadata.httpStatusCode`,
+ *   `error_description` and `reason`); unknown ones by status and `$fault`;
+ * - timeouts (`TimeoutError`, `AbortError` not caused by tokenpoll, `ETIMEDOUT`,
+ *   undici's timeout codes) as `timeout`;
+ * - network failures (`ECONNRESET`, `ECONNREFUSED`, DNS errors, fetch's
+ *   "fetch failed" in any runtime), looking through `cause`, as `network_error`;
+ * - anything else as `transport_error`, which ends the flow: it is most
+ *   likely a bug, and retrying it would only hide it.
+ * @group Transports
+ */
+export function classifyThrown(error: unknown): TokenOutcome<never> {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
+  const name = typeof e.name === 'string' ? e.name : '';
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  if (e.$metadata !== undefined || e.$fault !== undefined) {
+    const aws = classifyAwsSdkError(e, name, message);
+    if (aws) return aws;
+  }
+  for (let link: ErrorLike | undefined = e, depth = 0; link && depth < 4; link = asErrorLike(link.cause), depth++) {
+    const code = typeof link.code === 'string' ? link.code : undefined;
+    const linkName = typeof link.name === 'string' ? link.name : '';
+    if (linkName === 'TimeoutError' || linkName === 'AbortError' || (code && TIMEOUT_CODES.has(code))) {
+      return { type: 'timeout', message: describe(message, code), cause: error };
+    }
+    if ((code && NETWORK_CODES.has(code)) || (typeof link.message === 'string' && NETWORK_MESSAGES.test(link.message))) {
+      return { type: 'network_error', message: describe(message, code ?? innerCode(link)), cause: error };
+    }
+  }
+  return { type: 'transport_error', message: `the transport threw ${name || typeof error}: ${message}`, cause: error };
+}
+
+function classifyAwsSdkError(e: ErrorLike, name: string, message: string): TokenOutcome<never> | undefined {
+  const rawStatus = e.$metadata?.httpStatusCode;
+  const status = typeof rawStatus === 'number' ? rawStatus : undefined;
+  // The SDK's message is often just "UnknownError"; error_description is the server's own text.
+  const description = e.error_description ?? (message !== 'UnknownError' && message !== name ? message : undefined);
+  if (name in AWS_SSO_OIDC_EXCEPTIONS) {
+    return outcomeFromAwsException(name, { description, reason: e.reason, status });
+  }
+  if (status === 429 || /Throttl|TooManyRequests/.test(name)) {
+    return { type: 'rate_limited', status: status ?? 429, message: `${name}: ${message}` };
+  }
+  if (e.$fault === 'server' || (status !== undefined && status >= 500)) {
+    return { type: 'server_error', status: status ?? 500, message: `${name}: ${message}` };
+  }
+  if (status !== undefined && status >= 400) {
+    const code = typeof e.error === 'string' && e.error !== '' ? e.error : name;
+    return outcomeFromOAuthError(oauthDetail({ code, description, reason: e.reason, status, exception: name }));
+  }
+  return undefined;
+}
+
+function asErrorLike(value: unknown): ErrorLike | undefined {
+  return typeof value === 'object' && value !== null ? (value as ErrorLike) : undefined;
+}
+
+function innerCode(link: ErrorLike): string | undefined {
+  const code = asErrorLike(link.cause)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describe(message: string, code: string | undefined): string {
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}

@@ -1,0 +1,115 @@
+import type { PollStatus } from './state.js';
+import type { TransientOutcome } from './outcome.js';
+
+/**
+ * The lifecycle events the state machine itself emits (everything but the
+ * terminal event, which the driver derives from the terminal state).
+ * Payloads carry no device code, client secret or token.
+ * @group Events
+ */
+export interface CoreEvents {
+  stateChange: StateChangeEvent;
+  attempt: AttemptEvent;
+  pending: PendingEvent;
+  slowDown: SlowDownEvent;
+  retry: RetryEvent;
+  warning: WarningEvent;
+}
+
+/** The status changed. @group Events */
+export interface StateChangeEvent {
+  readonly from: PollStatus;
+  readonly to: PollStatus;
+  readonly at: number;
+}
+
+/** A token request is about to be sent. @group Events */
+export interface AttemptEvent {
+  /** 1 for the first request. */
+  readonly attempt: number;
+  readonly at: number;
+  /** The interval floor in force. */
+  readonly intervalMs: number;
+  /** Time since the previous request was sent, when there was one. */
+  readonly sinceLastRequestMs?: number;
+}
+
+/** `authorization_pending`: the user has not answered yet. @group Events */
+export interface PendingEvent {
+  readonly attempt: number;
+  readonly at: number;
+  /** How long until the next poll. */
+  readonly nextPollInMs: number;
+}
+
+/** The server asked for a longer interval. @group Events */
+export interface SlowDownEvent {
+  readonly attempt: number;
+  readonly at: number;
+  readonly previousIntervalMs: number;
+  readonly intervalMs: number;
+  /** `increment`: the RFC's +5 s. `server-interval`: the answer carried a larger `interval`. */
+  readonly reason: 'increment' | 'server-interval';
+}
+
+/** A transient fault is being waited out. @group Events */
+export interface RetryEvent {
+  /** The fault, without its `cause` (which may hold request details). */
+  readonly fault: FaultSummary;
+  /** The request that failed (1-based, counting every request of the flow or call). */
+  readonly attempt: number;
+  /** Consecutive faults so far, this one included. */
+  readonly faults: number;
+  /** The wait before the next request. */
+  readonly delayMs: number;
+  /** How many more consecutive faults the budget allows. */
+  readonly retriesLeft: number;
+}
+
+/** A transient fault as events report it. @group Events */
+export interface FaultSummary {
+  readonly type: TransientOutcome['type'];
+  readonly message: string;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * Something odd but survivable. `code` says what:
+ * - `interval-invalid`, `expires-in-invalid`: 0, negative, NaN or unreadable; the default was used;
+ * - `interval-clamped`, `expires-in-clamped`: absurdly large; clamped to the ceiling;
+ * - `clock-drift-suspected`: repeated `slow_down` although the spacing complied;
+ * - `listener-error`: an event listener threw (polling goes on).
+ * @group Events
+ */
+export interface WarningEvent {
+  readonly code: WarningCode;
+  readonly message: string;
+  readonly at: number;
+  /** The offending value, when it is not a secret. */
+  readonly value?: unknown;
+  /** The thrown error, for `listener-error`. */
+  readonly cause?: unknown;
+}
+
+/** @group Events */
+export type WarningCode =
+  | 'interval-invalid'
+  | 'interval-clamped'
+  | 'expires-in-invalid'
+  | 'expires-in-clamped'
+  | 'clock-drift-suspected'
+  | 'listener-error';
+
+/**
+ * Summarises a fault for events and errors, dropping its `cause`.
+ * @group Events
+ */
+export function summarizeFault(fault: TransientOutcome): FaultSummary {
+  const summary: { -readonly [K in keyof FaultSummary]: FaultSummary[K] } = { type: fault.type, message: fault.message };
+  if (fault.type === 'server_error' || fault.type === 'rate_limited') {
+    summary.status = fault.status;
+    if (fault.retryAfterMs !== undefined) summary.retryAfterMs = fault.retryAfterMs;
+  }
+  return Object.freeze(summary);
+}

@@ -1,0 +1,11 @@
+export type * from './outcome.js';
+export type * from './state.js';
+export type * from './events.js';
+export type * from './input.js';
+export type { PollConfig, ConfigInput, ConfigWarning } from './config.js';
+export type { Transition } from './transition.js';
+export { isTransientOutcome } from './outcome.js';
+export { isTerminal, isActive } from './state.js';
+export { summarizeFault } from './events.js';
+export { createConfig, DEFAULT_EXPIRES_IN_MS } from './config.js';
+export { transition, initialState } from './transition.js';

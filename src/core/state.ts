@@ -1,0 +1,143 @@
+import type { OAuthErrorDetail, TransientOutcome } from './outcome.js';
+
+/**
+ * Where a flow is. Tagged by `status`; every field is read-only.
+ *
+ * `idle` exists only before the `start` input. The three active statuses say
+ * what the last answer was: `pending` (`authorization_pending`, or nothing yet),
+ * `slow-down` (the server asked for a longer interval) and `retrying` (waiting
+ * out a transient fault). The five terminal statuses absorb every input.
+ * @group Lifecycle
+ */
+export type PollState<TToken = unknown> = IdleState | ActiveState | TerminalState<TToken>;
+
+/** Every terminal state. @group Lifecycle */
+export type TerminalState<TToken = unknown> =
+  | GrantedState<TToken>
+  | DeniedState
+  | ExpiredState
+  | FailedState
+  | CancelledState;
+
+/** Every status a flow can have. @group Lifecycle */
+export type PollStatus = PollState['status'];
+
+/** Before `start`. @group Lifecycle */
+export interface IdleState {
+  readonly status: 'idle';
+}
+
+/**
+ * A flow that is still polling. `phase` says whether it is waiting for its
+ * next poll or has a request in flight.
+ * @group Lifecycle
+ */
+export interface ActiveState {
+  readonly status: 'pending' | 'slow-down' | 'retrying';
+  /** `waiting` until the next poll; `polling` while a request is in flight. */
+  readonly phase: 'waiting' | 'polling';
+  /** The interval floor in force, in milliseconds. Never decreases. */
+  readonly intervalMs: number;
+  /** When the device code expires on the monotonic clock. */
+  readonly deadlineAt: number;
+  /** When the caller's own timeout ends the flow (`Infinity` when none). */
+  readonly timeoutAt: number;
+  /** While waiting: when the next poll is due. While polling: when the request times out. */
+  readonly dueAt: number;
+  /** Requests sent so far. */
+  readonly attempt: number;
+  /** When the latest request was sent. */
+  readonly lastRequestAt: number | undefined;
+  /** When the request before it was sent. */
+  readonly previousRequestAt: number | undefined;
+  /** The wait that preceded the latest request, for the timeout doubling rule. */
+  readonly lastWaitMs: number;
+  /** Consecutive transient faults. Reset by any well-formed OAuth answer. */
+  readonly faults: number;
+  /** The previous transient backoff delay (0 after a reset). */
+  readonly backoffMs: number;
+  /** Consecutive `slow_down` answers whose spacing complied with the floor. */
+  readonly compliantSlowDowns: number;
+  /** Whether the clock-drift warning has been emitted. */
+  readonly driftWarned: boolean;
+}
+
+interface TerminalBase {
+  /** Requests sent in all. */
+  readonly attempt: number;
+  /** When the flow settled on the monotonic clock. */
+  readonly at: number;
+}
+
+/** The grant arrived. @group Lifecycle */
+export interface GrantedState<TToken = unknown> extends TerminalBase {
+  readonly status: 'granted';
+  readonly token: TToken;
+}
+
+/** The user refused (`access_denied`). @group Lifecycle */
+export interface DeniedState extends TerminalBase {
+  readonly status: 'denied';
+  readonly error: OAuthErrorDetail;
+}
+
+/**
+ * The flow ran out of time. `source` tells why:
+ * - `server`: the server answered `expired_token`;
+ * - `deadline`: the device code's `expires_in` passed on the local clock;
+ * - `timeout`: the caller's own `timeoutMs` passed first.
+ * @group Lifecycle
+ */
+export interface ExpiredState extends TerminalBase {
+  readonly status: 'expired';
+  readonly source: 'server' | 'deadline' | 'timeout';
+  /** The server's error, when `source` is `server`. */
+  readonly error?: OAuthErrorDetail;
+}
+
+/** The flow stopped on an error. @group Lifecycle */
+export interface FailedState extends TerminalBase {
+  readonly status: 'failed';
+  readonly failure: Failure;
+}
+
+/** The caller cancelled, by `cancel()` or through its AbortSignal. @group Lifecycle */
+export interface CancelledState extends TerminalBase {
+  readonly status: 'cancelled';
+  /** The reason given to `cancel()` or the signal's `reason`. */
+  readonly reason: unknown;
+}
+
+/**
+ * Why a flow failed.
+ * - `oauth_error`: the server answered an OAuth error other than pending, slow-down, denied or expired.
+ * - `retries_exhausted`: too many consecutive transient faults; `fault` is the last.
+ * - `lost_grant`: a success answer could not be read, and the device code may be consumed.
+ * - `invalid_response`: an answer that is none of the above.
+ * - `transport_error`: the transport or classifier threw something unrecognised.
+ * @group Lifecycle
+ */
+export type Failure =
+  | { readonly kind: 'oauth_error'; readonly error: OAuthErrorDetail }
+  | { readonly kind: 'retries_exhausted'; readonly fault: TransientOutcome; readonly faults: number }
+  | { readonly kind: 'lost_grant'; readonly status?: number; readonly message: string; readonly cause?: unknown }
+  | { readonly kind: 'invalid_response'; readonly status?: number; readonly message: string }
+  | { readonly kind: 'transport_error'; readonly message: string; readonly cause?: unknown };
+
+const TERMINAL: ReadonlySet<PollStatus> = new Set(['granted', 'denied', 'expired', 'failed', 'cancelled']);
+
+/**
+ * Whether a state is terminal (it absorbs every input).
+ * @group Lifecycle
+ */
+export function isTerminal<TToken>(state: PollState<TToken>): state is TerminalState<TToken> {
+  return TERMINAL.has(state.status);
+}
+
+/**
+ * Whether a state is active (polling or waiting to poll).
+ * @group Lifecycle
+ */
+export function isActive(state: PollState<unknown>): state is ActiveState {
+  return state.status === 'pending' || state.status === 'slow-down' || state.status === 'retrying';
+}

@@ -1,0 +1,73 @@
+const BRAND: unique symbol = Symbol.for('tokenpoll.error');
+
+/**
+ * Every error code tokenpoll uses, by name.
+ * @group Errors
+ */
+export const ErrorCode = {
+  /** The user refused (`access_denied`). */
+  ACCESS_DENIED: 'ERR_ACCESS_DENIED',
+  /** The server answered `expired_token`. */
+  EXPIRED_TOKEN: 'ERR_EXPIRED_TOKEN',
+  /** The device code's lifetime passed on the local clock. */
+  DEADLINE_REACHED: 'ERR_DEADLINE_REACHED',
+  /** The caller's own timeout passed. */
+  POLL_TIMEOUT: 'ERR_POLL_TIMEOUT',
+  /** The server answered an OAuth error that ends the flow. */
+  OAUTH_ERROR: 'ERR_OAUTH_ERROR',
+  /** Too many consecutive transient faults. */
+  RETRIES_EXHAUSTED: 'ERR_RETRIES_EXHAUSTED',
+  /** One transient fault (network, timeout, 5xx, 429). */
+  TRANSIENT_FAULT: 'ERR_TRANSIENT_FAULT',
+  /** A success answer could not be read; the grant may be lost. */
+  LOST_GRANT: 'ERR_LOST_GRANT',
+  /** An answer that is neither a token, an OAuth error nor a transient fault. */
+  INVALID_RESPONSE: 'ERR_INVALID_RESPONSE',
+  /** The transport threw something unrecognised. */
+  TRANSPORT_ERROR: 'ERR_TRANSPORT_ERROR',
+  /** The caller cancelled. */
+  CANCELLED: 'ERR_CANCELLED',
+  /** An option is missing or out of range. */
+  INVALID_OPTION: 'ERR_INVALID_OPTION',
+} as const;
+
+/** @group Errors */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The base of every error tokenpoll throws or rejects with. It has a literal
+ * `name`, a string `code` and, where there is one, a `cause`. Its message and
+ * `toJSON()` never contain a device code, client secret or token.
+ * @group Errors
+ */
+export class TokenPollError extends Error {
+  /** @internal */
+  readonly [BRAND] = true;
+  override readonly name: string = 'TokenPollError';
+  /** A stable code from {@link ErrorCode}. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** A safe summary for logs: name, code, message and the subclass's details. The `cause` is left out. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, ...this.details() };
+  }
+
+  /** @internal */
+  protected details(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/**
+ * Whether a value is a {@link TokenPollError} (checked by brand, so it works
+ * across copies of the package).
+ * @group Errors
+ */
+export function isTokenPollError(value: unknown): value is TokenPollError {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+}

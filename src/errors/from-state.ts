@@ -1,0 +1,43 @@
+import type { TerminalState } from '../core/state.js';
+import type { TokenPollError } from './base.js';
+import { AccessDeniedError, ExpiredTokenError, OAuthError, PollTimeoutError } from './outcomes.js';
+import { InvalidResponseError, LostGrantError, PollCancelledError, RetriesExhaustedError, TransportError } from './failures.js';
+
+/**
+ * The error that a terminal state other than `granted` rejects with.
+ * @param timeoutMs - The caller's timeout, for the message of a timed-out flow.
+ * @group Errors
+ */
+export function errorFromState(state: Exclude<TerminalState, { status: 'granted' }>, timeoutMs: number): TokenPollError {
+  switch (state.status) {
+    case 'denied':
+      return new AccessDeniedError(state.error);
+    case 'expired':
+      return state.source === 'timeout' ? new PollTimeoutError(timeoutMs) : new ExpiredTokenError(state.source, state.error);
+    case 'cancelled':
+      return new PollCancelledError(state.reason);
+    case 'failed': {
+      const failure = state.failure;
+      switch (failure.kind) {
+        case 'oauth_error':
+          return new OAuthError(failure.error);
+        case 'retries_exhausted':
+          return new RetriesExhaustedError(failure.fault, failure.faults);
+        case 'lost_grant':
+          return new LostGrantError(failure.message, failure.status, failure.cause);
+        case 'invalid_response':
+          return new InvalidResponseError(failure.message, failure.status);
+        case 'transport_error':
+          return new TransportError(failure.message, failure.cause);
+        default: {
+          const unknown: never = failure;
+          throw new TypeError(`unknown failure ${String(unknown)}`);
+        }
+      }
+    }
+    default: {
+      const unknown: never = state;
+      throw new TypeError(`unknown terminal state ${String(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export { ErrorCode, TokenPollError, isTokenPollError } from './base.js';
+export { AccessDeniedError, ExpiredTokenError, PollTimeoutError, OAuthError } from './outcomes.js';
+export {
+  TransientFaultError,
+  RetriesExhaustedError,
+  LostGrantError,
+  InvalidResponseError,
+  TransportError,
+  PollCancelledError,
+  ConfigurationError,
+} from './failures.js';
+export { errorFromState } from './from-state.js';

@@ -1,0 +1,89 @@
+import type { OAuthErrorDetail } from '../core/outcome.js';
+import { ErrorCode, TokenPollError } from './base.js';
+
+function describeOAuth(detail: OAuthErrorDetail): string {
+  let text = detail.code;
+  if (detail.exception) text += ` (${detail.exception})`;
+  if (detail.description) text += `: ${detail.description}`;
+  if (detail.reason) text += ` [reason: ${detail.reason}]`;
+  return text;
+}
+
+function oauthDetails(detail: OAuthErrorDetail): Record<string, unknown> {
+  return { error: detail.code, ...detail };
+}
+
+/**
+ * The user refused the request (`access_denied`, AWS `AccessDeniedException`).
+ * @group Errors
+ */
+export class AccessDeniedError extends TokenPollError {
+  override readonly name = 'AccessDeniedError';
+  /** The server's error, with AWS's `reason` where it sent one. */
+  readonly error: OAuthErrorDetail;
+  constructor(error: OAuthErrorDetail) {
+    super(ErrorCode.ACCESS_DENIED, `the authorization request was denied: ${describeOAuth(error)}`);
+    this.error = error;
+  }
+  protected override details(): Record<string, unknown> {
+    return oauthDetails(this.error);
+  }
+}
+
+/**
+ * The device code expired. `source` tells a server's `expired_token`
+ * (`ERR_EXPIRED_TOKEN`) from the local deadline (`ERR_DEADLINE_REACHED`).
+ * @group Errors
+ */
+export class ExpiredTokenError extends TokenPollError {
+  override readonly name = 'ExpiredTokenError';
+  readonly source: 'server' | 'deadline';
+  /** The server's error, for `source: 'server'`. */
+  readonly error: OAuthErrorDetail | undefined;
+  constructor(source: 'server' | 'deadline', error?: OAuthErrorDetail) {
+    super(
+      source === 'server' ? ErrorCode.EXPIRED_TOKEN : ErrorCode.DEADLINE_REACHED,
+      source === 'server'
+        ? `the server reports that the device code expired: ${describeOAuth(error ?? { code: 'expired_token' })}`
+        : 'the device code expired (its expires_in passed) before the user approved',
+    );
+    this.source = source;
+    this.error = error;
+  }
+  protected override details(): Record<string, unknown> {
+    return { source: this.source, ...(this.error ? oauthDetails(this.error) : {}) };
+  }
+}
+
+/**
+ * The caller's own `timeoutMs` passed before the flow ended.
+ * @group Errors
+ */
+export class PollTimeoutError extends TokenPollError {
+  override readonly name = 'PollTimeoutError';
+  constructor(timeoutMs: number) {
+    super(ErrorCode.POLL_TIMEOUT, `polling stopped after the caller's timeout of ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The server answered an OAuth error that ends the flow (RFC 8628 §3.5: the
+ * client MUST stop polling). `reregisterClient` is true for AWS
+ * `InvalidClientException`, whose remedy is to register the client again.
+ * @group Errors
+ */
+export class OAuthError extends TokenPollError {
+  override readonly name = 'OAuthError';
+  readonly error: OAuthErrorDetail;
+  constructor(error: OAuthErrorDetail) {
+    super(ErrorCode.OAUTH_ERROR, `the token endpoint answered ${describeOAuth(error)}`);
+    this.error = error;
+  }
+  /** True when registering the client again may help. */
+  get reregisterClient(): boolean {
+    return this.error.reregisterClient === true;
+  }
+  protected override details(): Record<string, unknown> {
+    return oauthDetails(this.error);
+  }
+}

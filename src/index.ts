@@ -1,0 +1,126 @@
+/**
+ * tokenpoll: a resilient polling and retry engine for OAuth device-flow tokens
+ * (RFC 8628, AWS IAM Identity Center).
+ *
+ * The testing kit (virtual clock, scripted transport, arbitraries) is in
+ * `tokenpoll/testing`, kept apart so production bundles leave it out.
+ * @module tokenpoll
+ */
+
+// Poller
+export type { PollHandle } from './runtime/poller.js';
+export type { PollTokenOptions } from './runtime/options.js';
+export type { RetryOptions, RetryAttemptContext } from './runtime/retry.js';
+export { pollToken } from './runtime/poller.js';
+export { retry } from './runtime/retry.js';
+
+// Lifecycle: the pure state machine
+export type {
+  PollState,
+  PollStatus,
+  IdleState,
+  ActiveState,
+  TerminalState,
+  GrantedState,
+  DeniedState,
+  ExpiredState,
+  FailedState,
+  CancelledState,
+  Failure,
+  PollInput,
+  PollEffect,
+  EmitEffect,
+  AbortEffect,
+  PollConfig,
+  ConfigInput,
+  ConfigWarning,
+  Transition,
+} from './core/index.js';
+export { transition, initialState, createConfig, isTerminal, isActive, DEFAULT_EXPIRES_IN_MS } from './core/index.js';
+
+// Events
+export type {
+  CoreEvents,
+  StateChangeEvent,
+  AttemptEvent,
+  PendingEvent,
+  SlowDownEvent,
+  RetryEvent,
+  FaultSummary,
+  WarningEvent,
+  WarningCode,
+} from './core/index.js';
+export type { PollEvents, PollListener, TerminalEvent, ExpiredEvent, GrantedEvent, TerminalEventName } from './runtime/events.js';
+export { summarizeFault } from './core/index.js';
+
+// Transports and classification
+export type {
+  TokenOutcome,
+  TransientOutcome,
+  SuccessOutcome,
+  PendingOutcome,
+  SlowDownOutcome,
+  AccessDeniedOutcome,
+  ExpiredTokenOutcome,
+  OAuthErrorOutcome,
+  UnreadableSuccessOutcome,
+  InvalidResponseOutcome,
+  TransportErrorOutcome,
+  NetworkErrorOutcome,
+  TimeoutOutcome,
+  ServerErrorOutcome,
+  RateLimitedOutcome,
+  OAuthErrorDetail,
+  TokenSet,
+} from './core/index.js';
+export type { TokenTransport, TokenRequestFunction, TokenRequestContext } from './transports/index.js';
+export type { Classifier, ClassifyContext, TransportAnswer, HttpTokenResponse } from './classify/index.js';
+export { isTransientOutcome } from './core/index.js';
+export {
+  classifyTokenResponse,
+  classifyHttpResponse,
+  classifyThrown,
+  tokenSetFrom,
+  outcomeFromOAuthError,
+  parseRetryAfter,
+  AWS_SSO_OIDC_EXCEPTIONS,
+} from './classify/index.js';
+
+// Backoff
+export type { BackoffContext, BackoffStrategy, ExponentialBackoffOptions, Jitter, LinearBackoffOptions, ParsedSeconds } from './backoff/index.js';
+export {
+  constantBackoff,
+  linearBackoff,
+  exponentialBackoff,
+  capBackoff,
+  slowDownInterval,
+  parseSeconds,
+  DEFAULT_INTERVAL_MS,
+  SLOW_DOWN_INCREMENT_MS,
+} from './backoff/index.js';
+
+// Clock
+export type { Clock, TimerOptions } from './clock/index.js';
+export { systemClock, MAX_TIMER_DELAY_MS } from './clock/index.js';
+
+// Errors
+export {
+  ErrorCode,
+  TokenPollError,
+  isTokenPollError,
+  AccessDeniedError,
+  ExpiredTokenError,
+  PollTimeoutError,
+  OAuthError,
+  TransientFaultError,
+  RetriesExhaustedError,
+  LostGrantError,
+  InvalidResponseError,
+  TransportError,
+  PollCancelledError,
+  ConfigurationError,
+  errorFromState,
+} from './errors/index.js';
+
+// Left out on purpose: the driver class (Poller) and the listener wrapper are
+// internal; pollToken() and PollHandle are their public face.

@@ -1,0 +1,48 @@
+import type { CoreEvents } from '../core/events.js';
+import type { TokenSet } from '../core/outcome.js';
+import type { ExpiredState } from '../core/state.js';
+import type { TokenPollError } from '../errors/base.js';
+import type { AccessDeniedError, ExpiredTokenError, PollTimeoutError } from '../errors/outcomes.js';
+import type { PollCancelledError } from '../errors/failures.js';
+
+/**
+ * Every lifecycle event a poll emits, by name. Each listener gets one frozen
+ * payload object. Exactly one of `granted`, `denied`, `expired`, `failed` and
+ * `cancelled` ends every flow, and nothing is emitted after it. Only
+ * `granted` carries a secret: the token the caller asked for.
+ * @group Events
+ */
+export interface PollEvents<TToken = TokenSet> extends CoreEvents {
+  granted: GrantedEvent<TToken>;
+  denied: TerminalEvent<AccessDeniedError>;
+  expired: ExpiredEvent;
+  failed: TerminalEvent<TokenPollError>;
+  cancelled: TerminalEvent<PollCancelledError>;
+}
+
+/** What every terminal event carries. @group Events */
+export interface TerminalEvent<TError extends TokenPollError> {
+  /** The error the result rejects with. */
+  readonly error: TError;
+  /** Requests sent in all. */
+  readonly attempt: number;
+  readonly at: number;
+}
+
+/** The flow ran out of time; `source` says whose clock. @group Events */
+export interface ExpiredEvent extends TerminalEvent<ExpiredTokenError | PollTimeoutError> {
+  readonly source: ExpiredState['source'];
+}
+
+/** The grant arrived. @group Events */
+export interface GrantedEvent<TToken = TokenSet> {
+  readonly token: TToken;
+  readonly attempt: number;
+  readonly at: number;
+}
+
+/** A listener for event `K`. @group Events */
+export type PollListener<TToken, K extends keyof PollEvents<TToken>> = (payload: PollEvents<TToken>[K]) => void;
+
+/** Names of the terminal events. @group Events */
+export type TerminalEventName = 'granted' | 'denied' | 'expired' | 'failed' | 'cancelled';

@@ -1,0 +1,286 @@
+import PCancelable from 'p-cancelable';
+import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import type { PollConfig } from '../core/config.js';
+import type { AbortEffect, PollEffect, PollInput } from '../core/input.js';
+import type { TokenOutcome, TokenSet } from '../core/outcome.js';
+import { isTerminal, type PollState, type TerminalState } from '../core/state.js';
+import { initialState, transition } from '../core/transition.js';
+import { errorFromState } from '../errors/from-state.js';
+import type { TokenTransport } from '../transports/types.js';
+import type { PollEvents, PollListener } from './events.js';
+import { IsolatedListeners } from './listeners.js';
+import { resolveOptions, type PollTokenOptions } from './options.js';
+
+/**
+ * A running poll, as {@link pollToken} returns it.
+ * @group Poller
+ */
+export interface PollHandle<TToken = TokenSet> {
+  /**
+   * Resolves with the token once granted; rejects with a {@link TokenPollError}
+   * subclass otherwise. It is a p-cancelable promise: `result.cancel()` cancels
+   * the poll. It never causes an unhandled rejection on its own, since the same
+   * outcome also arrives as a terminal event.
+   */
+  readonly result: PCancelable<TToken>;
+  /** The current state of the flow (a frozen snapshot). */
+  readonly state: PollState<TToken>;
+  /**
+   * Cancels the poll: aborts the request in flight, clears the timer, and
+   * rejects `result` with {@link PollCancelledError} whose `cause` is `reason`.
+   * No token is delivered afterwards, even if the answer in flight was a grant.
+   * Does nothing once the flow has settled.
+   */
+  cancel(reason?: unknown): void;
+  /** Adds a listener. A listener that throws is reported as a `listener-error` warning and polling goes on. */
+  on<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this;
+  /** Adds a listener that runs once. */
+  once<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this;
+  /** Removes a listener added with `on` or `once`. */
+  off<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this;
+}
+
+const noop = (): void => {};
+
+/**
+ * The driver: the only stateful part. It feeds the pure state machine with
+ * timer, transport and abort inputs, and carries out its effects.
+ * @internal
+ */
+export class Poller<TToken> implements PollHandle<TToken> {
+  readonly result: PCancelable<TToken>;
+  #state: PollState<TToken> = initialState;
+  readonly #config: PollConfig;
+  readonly #transport: TokenTransport;
+  readonly #classify: Classifier<TToken>;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #unref: boolean;
+  readonly #signal: AbortSignal | undefined;
+  #listeners: IsolatedListeners<PollEvents<TToken>> | undefined;
+  #timer: unknown = undefined;
+  #request: AbortController | undefined;
+  #queue: PollInput<TToken>[] | undefined;
+  #cancelling = false;
+  #resolve!: (token: TToken) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(options: PollTokenOptions<TToken>) {
+    this.#config = resolveOptions(options);
+    this.#transport = options.transport;
+    this.#classify = options.classify ?? (classifyTokenResponse as unknown as Classifier<TToken>);
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#unref = options.unref ?? false;
+    this.#signal = options.signal;
+    this.result = new PCancelable<TToken>((resolve, reject, onCancel) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      onCancel.shouldReject = false;
+      onCancel(() => this.cancel(new DOMException('result.cancel() was called', 'AbortError')));
+    });
+    this.result.catch(noop);
+    // Start in a microtask, so that listeners attached right after pollToken() returns see every event.
+    queueMicrotask(this.#start);
+  }
+
+  get state(): PollState<TToken> {
+    return this.#state;
+  }
+
+  cancel(reason?: unknown): void {
+    if (isTerminal(this.#state)) return;
+    this.#cancelling = true;
+    this.#dispatch({ type: 'cancel', now: this.#clock.now(), reason });
+  }
+
+  on<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
+    this.#listenersOrCreate().add(event, listener, false);
+    return this;
+  }
+
+  once<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
+    this.#listenersOrCreate().add(event, listener, true);
+    return this;
+  }
+
+  off<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
+    this.#listeners?.remove(event, listener);
+    return this;
+  }
+
+  readonly #start = (): void => {
+    if (this.#state.status !== 'idle') return;
+    const signal = this.#signal;
+    if (signal?.aborted) return this.cancel(signal.reason);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#dispatch({ type: 'start', now: this.#clock.now() });
+  };
+
+  readonly #onAbort = (): void => this.cancel(this.#signal?.reason);
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#dispatch({ type: 'timerFired', now: this.#clock.now(), random: this.#random() });
+  };
+
+  #dispatch(input: PollInput<TToken>): void {
+    if (this.#queue) {
+      this.#queue.push(input);
+      return;
+    }
+    this.#queue = [input];
+    try {
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        const step = transition(this.#state, next, this.#config);
+        this.#state = step.state;
+        for (const effect of step.effects) this.#run(effect);
+      }
+    } finally {
+      this.#queue = undefined;
+    }
+  }
+
+  #run(effect: PollEffect<TToken>): void {
+    switch (effect.type) {
+      case 'emit':
+        if (this.#listeners?.has(effect.name)) this.#listeners.emit(effect.name, effect.payload);
+        return;
+      case 'schedule':
+        this.#clearTimer();
+        this.#timer = this.#clock.setTimeout(this.#onTimer, effect.delayMs, { unref: this.#unref });
+        return;
+      case 'request':
+        // A cancel queued by a listener of this very step wins: nothing is sent.
+        if (!this.#cancelling) this.#send(effect.attempt);
+        return;
+      case 'abort':
+        this.#abortRequest(effect);
+        return;
+      case 'settle':
+        this.#settle(effect.state);
+        return;
+      default: {
+        const unknown: never = effect;
+        throw new TypeError(`unknown effect ${String(unknown)}`);
+      }
+    }
+  }
+
+  #send(attempt: number): void {
+    const controller = new AbortController();
+    this.#request = controller;
+    let pending: unknown;
+    try {
+      const transport = this.#transport;
+      const context = { signal: controller.signal, attempt };
+      pending = typeof transport === 'function' ? transport(context) : transport.request(context);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    Promise.resolve(pending).then(
+      (value) => this.#answer(controller, { ok: true, value }),
+      (error: unknown) => this.#answer(controller, { ok: false, error }),
+    );
+  }
+
+  #answer(controller: AbortController, answer: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
+    // Answers to aborted or superseded requests are dropped: after cancel, nothing is delivered.
+    if (controller !== this.#request || controller.signal.aborted || isTerminal(this.#state)) return;
+    this.#request = undefined;
+    let outcome: TokenOutcome<TToken>;
+    try {
+      outcome = this.#classify(answer, { wallNow: this.#clock.wallNow() });
+    } catch (error) {
+      outcome = { type: 'transport_error', message: `the classifier threw: ${error instanceof Error ? error.message : String(error)}`, cause: error };
+    }
+    this.#dispatch({ type: 'responseReceived', now: this.#clock.now(), outcome, random: this.#random() });
+  }
+
+  #abortRequest(effect: AbortEffect): void {
+    const controller = this.#request;
+    if (!controller) return;
+    this.#request = undefined;
+    const reason =
+      effect.cause === 'cancel'
+        ? (effect.reason ?? new DOMException('The poll was cancelled', 'AbortError'))
+        : new DOMException(effect.cause === 'timeout' ? "The caller's poll timeout passed" : 'The token request timed out', 'TimeoutError');
+    controller.abort(reason);
+  }
+
+  #settle(state: TerminalState<TToken>): void {
+    this.#clearTimer();
+    this.#request?.abort(new DOMException('The poll has settled', 'AbortError'));
+    this.#request = undefined;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (state.status === 'granted') {
+      listeners?.emit('granted', Object.freeze({ token: state.token, attempt: state.attempt, at: state.at }));
+      listeners?.clear();
+      this.#resolve(state.token);
+      return;
+    }
+    const error = errorFromState(state, this.#config.timeoutMs);
+    if (listeners) {
+      const base = { error, attempt: state.attempt, at: state.at };
+      const payload = state.status === 'expired' ? { ...base, source: state.source } : base;
+      listeners.emit(state.status, Object.freeze(payload) as never);
+      listeners.clear();
+    }
+    this.#reject(error);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #listenersOrCreate(): IsolatedListeners<PollEvents<TToken>> {
+    if (isTerminal(this.#state)) return new IsolatedListeners(noop);
+    return (this.#listeners ??= new IsolatedListeners((error, event) => this.#onListenerError(error, event)));
+  }
+
+  #onListenerError(error: unknown, event: keyof PollEvents<TToken>): void {
+    // A throwing warning listener is not reported again, or it would recurse.
+    if (event === 'warning' || !this.#listeners?.has('warning')) return;
+    this.#listeners.emit(
+      'warning',
+      Object.freeze({
+        code: 'listener-error',
+        message: `a listener for '${String(event)}' threw: ${error instanceof Error ? error.message : String(error)}`,
+        at: this.#clock.now(),
+        cause: error,
+      }),
+    );
+  }
+}
+
+/**
+ * Polls a token endpoint until the grant arrives, the user denies, the device
+ * code expires, the flow fails or the caller cancels. Honours RFC 8628's
+ * interval and `slow_down`, waits out transient faults with backoff, and never
+ * sends a request at or after the deadline.
+ *
+ * Polling starts in a microtask, so listeners attached right after this call
+ * see every event.
+ *
+ * @example
+ * ```ts
+ * import { pollToken } from 'tokenpoll';
+ * const poll = pollToken({
+ *   transport: ({ signal }) => requestToken(deviceCode, signal),
+ *   intervalSeconds: authorization.interval,
+ *   expiresInSeconds: authorization.expires_in,
+ * });
+ * poll.on('slowDown', ({ intervalMs }) => console.log(`polling every ${intervalMs / 1000} s`));
+ * const token = await poll.result;
+ * ```
+ * @throws {@link ConfigurationError} when an option is missing or invalid.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4 and §3.5}
+ * @group Poller
+ */
+export function pollToken<TToken = TokenSet>(options: PollTokenOptions<TToken>): PollHandle<TToken> {
+  return new Poller<TToken>(options);
+}

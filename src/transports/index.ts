@@ -1,0 +1,1 @@
+export type { TokenTransport, TokenRequestFunction, TokenRequestContext } from './types.js';

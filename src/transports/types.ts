@@ -1,0 +1,37 @@
+/**
+ * What the driver hands a transport for one token request.
+ * @group Transports
+ */
+export interface TokenRequestContext {
+  /** Aborted when the request times out or the flow is cancelled; pass it to `fetch`. */
+  readonly signal: AbortSignal;
+  /** 1 for the first request of the flow. */
+  readonly attempt: number;
+}
+
+/** A transport written as a single function. @group Transports */
+export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
+
+/**
+ * Sends one token request and returns (or throws) what the server said. It
+ * does not decide retry policy: its answer goes through a classifier (see
+ * {@link classifyTokenResponse}) and then the state machine. It owns the
+ * request's secrets (device code, client credentials); the driver never sees them.
+ *
+ * Either a function, or an object with a `request` method.
+ * @example
+ * A transport over fetch that hands the classifier an {@link HttpTokenResponse}.
+ * ```ts
+ * import type { TokenTransport } from 'tokenpoll';
+ * const transport: TokenTransport = async ({ signal }) => {
+ *   const response = await fetch('https://auth.example.com/token', {
+ *     method: 'POST',
+ *     body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: 'app' }),
+ *     signal,
+ *   });
+ *   return { status: response.status, headers: response.headers, body: await response.text() };
+ * };
+ * ```
+ * @group Transports
+ */
+export type TokenTransport = TokenRequestFunction | { request(context: TokenRequestContext): unknown };
