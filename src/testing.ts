@@ -5,7 +5,7 @@
  */
 export type { ManualClockOptions } from './testing/manual-clock.js';
 export type { ScriptStep, RecordedRequest, ScriptedTransport, ScriptedTransportOptions } from './testing/scripted-transport.js';
-export type { DeviceFlowArbitraries, DeviceFlowArbitrariesOptions } from './testing/arbitraries.js';
+export type { DeviceFlowArbitraries, DeviceFlowArbitrariesOptions, FastCheckModule } from './testing/arbitraries.js';
 export { ManualClock, flushCallbacks } from './testing/manual-clock.js';
 export { scriptedTransport, ScriptExhaustedError } from './testing/scripted-transport.js';
 export { seededRandom } from './testing/seeded-random.js';

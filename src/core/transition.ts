@@ -314,10 +314,29 @@ function settle<TToken>(
   effects: Effects<TToken>,
   abort?: AbortEffect,
 ): Transition<TToken> {
-  const state = Object.freeze({ ...terminal, attempt, at: now }) as TerminalState<TToken>;
+  const state = Object.freeze({ ...terminal, attempt, at: now, ...hiddenCause(terminal) }) as TerminalState<TToken>;
   if (abort) effects.push(abort);
   effects.push(emit('stateChange', { from: from.status, to: state.status, at: now }), { type: 'settle', state });
   return { state, effects };
+}
+
+/**
+ * A failure's `cause` is what the transport threw, which may hold request
+ * details (an HTTP client's error often carries the request body). It stays
+ * reachable but is made non-enumerable, so a JSON dump of the state leaves it out.
+ */
+function hiddenCause<TToken>(terminal: TerminalWithoutBase<TToken>): object {
+  if (terminal.status !== 'failed') return {};
+  const failure = terminal.failure;
+  if (failure.kind === 'retries_exhausted') return { failure: Object.freeze({ ...failure, fault: withHiddenCause(failure.fault) }) };
+  return 'cause' in failure ? { failure: withHiddenCause(failure) } : {};
+}
+
+function withHiddenCause<T extends object>(value: T): T {
+  if (!('cause' in value)) return value;
+  const copy = { ...value };
+  Object.defineProperty(copy, 'cause', { value: value.cause, enumerable: false });
+  return Object.freeze(copy);
 }
 
 function schedule<TToken>(at: number, now: number): PollEffect<TToken> {

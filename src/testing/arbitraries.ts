@@ -26,6 +26,13 @@ export interface DeviceFlowArbitraries {
   readonly script: FastCheck.Arbitrary<ScriptStep[]>;
 }
 
+/**
+ * The fast-check module, as `import fc from 'fast-check'` or
+ * `import * as fc from 'fast-check'` gives it.
+ * @group Testing
+ */
+export type FastCheckModule = Omit<typeof FastCheck, 'default'>;
+
 /** Options for {@link deviceFlowArbitraries}. @group Testing */
 export interface DeviceFlowArbitrariesOptions {
   /** The longest script. @defaultValue 40 */
@@ -60,7 +67,7 @@ const AWS_CODES: Record<string, [number, string]> = {
  * ```
  * @group Testing
  */
-export function deviceFlowArbitraries(fc: typeof FastCheck, options: DeviceFlowArbitrariesOptions = {}): DeviceFlowArbitraries {
+export function deviceFlowArbitraries(fc: FastCheckModule, options: DeviceFlowArbitrariesOptions = {}): DeviceFlowArbitraries {
   const maxSteps = options.maxSteps ?? 40;
   const maxLatencyMs = options.maxLatencyMs ?? 3000;
   const token: FastCheck.Arbitrary<TokenSet> = fc

@@ -1,0 +1,224 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { ErrorCode, PollCancelledError, RetriesExhaustedError, TransientFaultError, isTokenPollError } from '../../src/index.js';
+import { flushCallbacks, type ScriptStep } from '../../src/testing.js';
+import { arb, flowSettings, RUNS } from '../helpers/arbitraries.js';
+import { TERMINAL_EVENTS, runFlow, startFlow, type FlowRun } from '../helpers/run-flow.js';
+
+const params = { numRuns: RUNS };
+
+describe('pollToken', () => {
+  describe('should end every flow exactly once', () => {
+    test.prop([arb.script, flowSettings], params)('when the server answers any sequence of answers and faults', async (script, settings) => {
+      // Arrange
+      const run = startFlow(script, settings);
+      // Act
+      const result = await runFlow(run);
+      const eventsAtEnd = run.events.length;
+      const requestsAtEnd = run.transport.requests.length;
+      run.clock.increment(24 * 3_600_000);
+      await flushCallbacks();
+      // Assert
+      const terminal = run.events.filter((e) => TERMINAL_EVENTS.has(e.name));
+      expect(terminal).toHaveLength(1);
+      expect(run.events.at(-1)).toBe(terminal[0]);
+      expect(run.events.length).toBe(eventsAtEnd);
+      expect(run.transport.requests.length).toBe(requestsAtEnd);
+      expect(run.clock.pendingTimers).toBe(0);
+      expect(run.transport.inFlight).toBe(0);
+      expect(run.poll.state.status).toBe(terminal[0]!.name);
+      if (terminal[0]!.name === 'granted') {
+        expect(result).toEqual({ status: 'fulfilled', value: (terminal[0]!.payload as { token: unknown }).token });
+      } else {
+        expect(result).toEqual({ status: 'rejected', reason: (terminal[0]!.payload as { error: unknown }).error });
+      }
+    });
+  });
+
+  describe('should space requests by the interval floor', () => {
+    test.prop([arb.script, flowSettings], params)('when answers and faults arrive with any latency', async (script, settings) => {
+      // Arrange
+      const run = startFlow(script, settings);
+      // Act
+      await runFlow(run);
+      // Assert
+      expect(run.transport.maxConcurrent).toBeLessThanOrEqual(1);
+      const attempts = attemptEvents(run);
+      for (let i = 1; i < attempts.length; i++) {
+        expect(attempts[i]!.at - attempts[i - 1]!.at).toBeGreaterThanOrEqual(attempts[i]!.intervalMs);
+      }
+      if (attempts[0]) expect(attempts[0].at).toBe(settings.firstPoll === 'immediate' ? 0 : attempts[0].intervalMs);
+    });
+  });
+
+  describe('should only ever raise the floor, by at least 5 s per slow_down', () => {
+    test.prop([arb.script, flowSettings], params)('when slow_down answers come with or without an interval', async (script, settings) => {
+      // Arrange
+      const run = startFlow(script, settings);
+      // Act
+      await runFlow(run);
+      // Assert
+      let floor = attemptEvents(run)[0]?.intervalMs ?? 0;
+      for (const event of run.events) {
+        if (event.name === 'attempt') {
+          const { intervalMs } = event.payload as { intervalMs: number };
+          expect(intervalMs).toBeGreaterThanOrEqual(floor);
+          floor = intervalMs;
+        }
+        if (event.name === 'slowDown') {
+          const { previousIntervalMs, intervalMs } = event.payload as { previousIntervalMs: number; intervalMs: number };
+          expect(previousIntervalMs).toBe(floor);
+          expect(intervalMs - previousIntervalMs).toBeGreaterThanOrEqual(5000);
+          floor = intervalMs;
+        }
+      }
+    });
+  });
+
+  describe('should send nothing at or after the deadline, and settle at it', () => {
+    test.prop([arb.script, flowSettings], params)('when the user never answers in time', async (script, settings) => {
+      // Arrange: a server that keeps saying pending (or faulting) after the script, like servers that never send expired_token
+      const endless: ScriptStep[] = [...script.filter((s) => !isTerminalStep(s)), { type: 'authorization_pending' }];
+      const run = startFlow(endless, settings);
+      const deadlineAt = settings.expiresInSeconds * 1000;
+      // Act
+      await runFlow(run);
+      // Assert
+      for (const request of run.transport.requests) expect(request.at).toBeLessThan(deadlineAt);
+      const state = run.poll.state;
+      if (state.status === 'expired' && state.source === 'deadline') {
+        const last = run.transport.requests.at(-1);
+        const lastEnded = last ? (last.answeredAt ?? last.abortedAt ?? Number.POSITIVE_INFINITY) : 0;
+        // Settles at the deadline, unless a request was still in flight then: its answer may be the grant.
+        expect(state.at).toBe(Math.max(deadlineAt, lastEnded));
+      } else {
+        expect(state.status).toBe('failed');
+      }
+    });
+  });
+
+  describe('should cancel cleanly from any point', () => {
+    test.prop([arb.script, flowSettings, fc.integer({ min: 0, max: 600_000 }), fc.boolean()], params)(
+      'when cancel() or the signal fires at any time',
+      async (script, settings, cancelAt, viaSignal) => {
+        // Arrange
+        const controller = new AbortController();
+        const run = startFlow(script, { ...settings, signal: controller.signal });
+        const reason = new Error('user pressed Ctrl-C');
+        await advanceTo(run, cancelAt);
+        const settledBefore = run.events.some((e) => TERMINAL_EVENTS.has(e.name));
+        const requestsBefore = run.transport.requests.length;
+        const inFlight = run.transport.requests.at(-1);
+        const wasInFlight = inFlight !== undefined && inFlight.answeredAt === undefined && inFlight.abortedAt === undefined;
+        // Act
+        if (viaSignal) controller.abort(reason);
+        else run.poll.cancel(reason);
+        const result = await runFlow(run);
+        // Assert
+        if (settledBefore) return;
+        expect(run.poll.state.status).toBe('cancelled');
+        expect(result.status).toBe('rejected');
+        const error = (result as PromiseRejectedResult).reason as PollCancelledError;
+        expect(error).toBeInstanceOf(PollCancelledError);
+        expect(error.cause).toBe(reason);
+        expect(run.transport.requests.length).toBe(requestsBefore);
+        expect(run.events.some((e) => e.name === 'granted')).toBe(false);
+        expect(run.clock.pendingTimers).toBe(0);
+        expect(run.transport.inFlight).toBe(0);
+        if (wasInFlight) expect(inFlight.abortedAt).toBe(cancelAt);
+      },
+    );
+  });
+
+  describe('should be deterministic', () => {
+    test.prop([arb.script, flowSettings], params)('when the same script runs twice with the same seed', async (script, settings) => {
+      // Arrange
+      const first = startFlow(script, settings);
+      const second = startFlow(script, settings);
+      // Act
+      const [a, b] = [await runFlow(first), await runFlow(second)];
+      // Assert
+      expect(b).toEqual(a);
+      expect(second.events).toEqual(first.events);
+      expect(second.transport.requests).toEqual(first.transport.requests);
+    });
+  });
+
+  describe('should wait out transient faults without touching the floor, within a budget', () => {
+    test.prop([fc.array(arb.fault, { minLength: 1, maxLength: 20 }), flowSettings], params)(
+      'when the server only ever faults',
+      async (faults, settings) => {
+        // Arrange
+        const run = startFlow(faults, { ...settings, expiresInSeconds: 3600 });
+        // Act
+        const result = await runFlow(run);
+        // Assert
+        const attempts = attemptEvents(run);
+        expect(new Set(attempts.map((a) => a.intervalMs)).size).toBe(1);
+        const retries = run.events.filter((e) => e.name === 'retry').map((e) => e.payload as { retriesLeft: number; delayMs: number });
+        retries.forEach((r, i) => expect(r.retriesLeft).toBe(settings.transientRetries - i - 1));
+        for (const r of retries) expect(r.delayMs).toBeGreaterThanOrEqual(attempts[0]!.intervalMs);
+        const error = (result as PromiseRejectedResult).reason as RetriesExhaustedError;
+        if (error.code === ErrorCode.RETRIES_EXHAUSTED) {
+          expect(run.transport.requests).toHaveLength(settings.transientRetries + 1);
+          expect(error.faults).toBe(settings.transientRetries + 1);
+          expect(error.cause).toBeInstanceOf(TransientFaultError);
+          const last = faults[Math.min(faults.length, settings.transientRetries + 1) - 1] as { type: string };
+          expect((error.cause as TransientFaultError).fault.type).toBe(last.type);
+        } else {
+          expect(error.code).toBe(ErrorCode.DEADLINE_REACHED);
+          expect(run.transport.requests.length).toBeLessThanOrEqual(settings.transientRetries + 1);
+        }
+      },
+    );
+  });
+
+  describe('should never reveal a secret', () => {
+    test.prop([arb.script, flowSettings], params)('when transports fail with errors that carry the request', async (script, settings) => {
+      // Arrange: the canary is the device code and client secret, and rides on thrown errors the way HTTP clients attach requests.
+      const canary = 'CANARY-9f3a7c';
+      const leaky = script.map((step, i): ScriptStep =>
+        i % 3 === 1
+          ? { fail: Object.assign(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }), { config: { data: `device_code=${canary}&client_secret=${canary}` } }) }
+          : step,
+      );
+      const run = startFlow(leaky, settings, { device_code: canary, client_secret: canary });
+      // Act
+      const result = await runFlow(run);
+      // Assert
+      expect(run.transport.requests.every((r) => r.params['device_code'] === canary)).toBe(true);
+      for (const event of run.events) expect(JSON.stringify(event.payload)).not.toContain(canary);
+      expect(JSON.stringify(run.poll.state)).not.toContain(canary);
+      if (result.status === 'rejected') {
+        const error = result.reason as Error;
+        expect(isTokenPollError(error)).toBe(true);
+        expect(error.message).not.toContain(canary);
+        expect(String(error)).not.toContain(canary);
+        expect(JSON.stringify(error)).not.toContain(canary);
+      }
+    });
+  });
+});
+
+// Helpers
+
+function attemptEvents(run: FlowRun): { at: number; intervalMs: number }[] {
+  return run.events.filter((e) => e.name === 'attempt').map((e) => ({ at: e.at, intervalMs: (e.payload as { intervalMs: number }).intervalMs }));
+}
+
+function isTerminalStep(step: ScriptStep): boolean {
+  const outcome = 'reply' in step ? step.reply : step;
+  const type = (outcome as { type?: unknown }).type;
+  return ['success', 'access_denied', 'expired_token', 'oauth_error'].includes(type as string) || 'reply' in step && !('type' in (step.reply as object));
+}
+
+/** Runs the flow's timers up to `at`, letting answers arrive between them. */
+async function advanceTo(run: FlowRun, at: number): Promise<void> {
+  for (;;) {
+    await flushCallbacks();
+    const next = run.clock.nextTimerAt;
+    if (next === undefined || next > at) break;
+    run.clock.tick();
+  }
+  run.clock.set(Math.max(run.clock.now(), at));
+}

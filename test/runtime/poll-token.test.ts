@@ -1,0 +1,340 @@
+import { getEventListeners } from 'node:events';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import {
+  AccessDeniedError,
+  ConfigurationError,
+  ErrorCode,
+  ExpiredTokenError,
+  LostGrantError,
+  OAuthError,
+  PollCancelledError,
+  PollTimeoutError,
+  pollToken,
+  systemClock,
+  type TokenSet,
+} from '../../src/index.js';
+import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
+import { runFlow, startFlow } from '../helpers/run-flow.js';
+
+const token: TokenSet = { accessToken: 'at-1', tokenType: 'Bearer', raw: {} };
+const grant: ScriptStep = { type: 'success', token };
+const pending: ScriptStep = { type: 'authorization_pending' };
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('pollToken', () => {
+  describe('should ride out a realistic login', () => {
+    test('when the server says pending, slow down, fails with a proxy 502 and a bare 429, then grants', async () => {
+      // Arrange
+      const run = startFlow(
+        [
+          pending,
+          { reply: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"error":"slow_down","interval":12}' } },
+          { reply: { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>Bad Gateway</html>' } },
+          { reply: { status: 429, headers: { 'Retry-After': '40' }, body: '' } },
+          { reply: { status: 200, body: JSON.stringify({ access_token: 'at-9', token_type: 'Bearer', expires_in: 3600 }) } },
+        ],
+        { intervalSeconds: 5, backoff: () => 0 },
+      );
+      // Act
+      const result = await runFlow(run);
+      // Assert
+      expect(result).toMatchObject({ status: 'fulfilled', value: { accessToken: 'at-9', tokenType: 'Bearer', expiresInSeconds: 3600 } });
+      expect(run.transport.requests.map((r) => r.at)).toEqual([5000, 10_000, 22_000, 34_000, 74_000]);
+      expect(run.events.map((e) => e.name)).toEqual([
+        'stateChange', 'attempt', 'pending', 'attempt', 'stateChange', 'slowDown', 'attempt', 'stateChange', 'retry',
+        'attempt', 'retry', 'attempt', 'stateChange', 'granted',
+      ]);
+      const retries = run.events.filter((e) => e.name === 'retry').map((e) => e.payload);
+      expect(retries).toEqual([
+        { fault: { type: 'server_error', message: 'HTTP 502', status: 502 }, attempt: 3, faults: 1, delayMs: 12_000, retriesLeft: 9 },
+        { fault: { type: 'rate_limited', message: 'HTTP 429 Too Many Requests', status: 429, retryAfterMs: 40_000 }, attempt: 4, faults: 2, delayMs: 40_000, retriesLeft: 8 },
+      ]);
+      expect(run.clock.pendingTimers).toBe(0);
+    });
+
+    test('when listeners are attached right after the call, they see the very first event', async () => {
+      const run = startFlow([grant]);
+      await runFlow(run);
+      expect(run.events[0]).toMatchObject({ name: 'stateChange', payload: { from: 'idle', to: 'pending' } });
+    });
+
+    test('when the state is read along the way', async () => {
+      const run = startFlow([pending, grant]);
+      expect(run.poll.state.status).toBe('idle');
+      await flushCallbacks();
+      expect(run.poll.state).toMatchObject({ status: 'pending', phase: 'waiting' });
+      await runFlow(run);
+      expect(run.poll.state).toMatchObject({ status: 'granted', token, attempt: 2 });
+    });
+  });
+
+  describe('should reject with an error that names the outcome', () => {
+    test('when the user denies, keeping AWS reason', async () => {
+      const run = startFlow([{ type: 'access_denied', error: { code: 'access_denied', reason: 'KMS_AccessDeniedException' } }]);
+      const result = await runFlow(run);
+      const error = (result as PromiseRejectedResult).reason as AccessDeniedError;
+      expect(error).toBeInstanceOf(AccessDeniedError);
+      expect(error.code).toBe(ErrorCode.ACCESS_DENIED);
+      expect(error.error.reason).toBe('KMS_AccessDeniedException');
+      expect(run.events.at(-1)).toMatchObject({ name: 'denied', payload: { error } });
+    });
+
+    test('when the server says expired_token, the local deadline passes, or the caller times out, each differently', async () => {
+      const server = await runFlow(startFlow([{ type: 'expired_token', error: { code: 'expired_token' } }]));
+      const deadline = await runFlow(startFlow([pending], { expiresInSeconds: 30 }));
+      const timeout = await runFlow(startFlow([pending], { timeoutMs: 12_000 }));
+      const reasons = [server, deadline, timeout].map((r) => (r as PromiseRejectedResult).reason as Error & { code: string });
+      expect(reasons[0]).toBeInstanceOf(ExpiredTokenError);
+      expect(reasons[0]).toMatchObject({ source: 'server', code: ErrorCode.EXPIRED_TOKEN });
+      expect(reasons[1]).toBeInstanceOf(ExpiredTokenError);
+      expect(reasons[1]).toMatchObject({ source: 'deadline', code: ErrorCode.DEADLINE_REACHED });
+      expect(reasons[2]).toBeInstanceOf(PollTimeoutError);
+      expect(reasons[2]!.code).toBe(ErrorCode.POLL_TIMEOUT);
+    });
+
+    test('when the deadline passes during a wait, the flow settles at the deadline, not an interval later', async () => {
+      const run = startFlow([pending], { intervalSeconds: 20, expiresInSeconds: 50 });
+      await runFlow(run);
+      expect(run.transport.requests.map((r) => r.at)).toEqual([20_000, 40_000]);
+      expect(run.poll.state).toMatchObject({ status: 'expired', source: 'deadline', at: 50_000 });
+      expect(run.events.at(-1)).toMatchObject({ name: 'expired', at: 50_000, payload: { source: 'deadline' } });
+    });
+
+    test('when AWS says InvalidClientException, the error says to register the client again', async () => {
+      const run = startFlow([{ fail: Object.assign(new Error('UnknownError'), { name: 'InvalidClientException', $metadata: { httpStatusCode: 401 }, error: 'invalid_client', error_description: 'client expired' }) }]);
+      const error = ((await runFlow(run)) as PromiseRejectedResult).reason as OAuthError;
+      expect(error).toBeInstanceOf(OAuthError);
+      expect(error.reregisterClient).toBe(true);
+      expect(error.error).toMatchObject({ code: 'invalid_client', exception: 'InvalidClientException', description: 'client expired', status: 401 });
+    });
+
+    test('when a success answer cannot be read, it is never retried', async () => {
+      const run = startFlow([{ reply: { status: 200, body: '{"access_tok' } }, grant], { transientRetries: 10 });
+      const error = ((await runFlow(run)) as PromiseRejectedResult).reason as LostGrantError;
+      expect(error).toBeInstanceOf(LostGrantError);
+      expect(error.status).toBe(200);
+      expect(run.transport.requests).toHaveLength(1);
+    });
+  });
+
+  describe('should time out requests that hang', () => {
+    test('when the server never answers, the request is aborted and retried with a doubled wait', async () => {
+      const run = startFlow([{ hang: true }, grant], { intervalSeconds: 5, requestTimeoutMs: 10_000, backoff: () => 0 });
+      const result = await runFlow(run);
+      expect(result.status).toBe('fulfilled');
+      const [first, second] = run.transport.requests;
+      expect(first).toMatchObject({ at: 5000, abortedAt: 15_000 });
+      expect(second!.at).toBe(25_000);
+    });
+  });
+
+  describe('should cancel cleanly', () => {
+    test('when cancelled while the in-flight answer is a grant, the grant is never delivered', async () => {
+      // Arrange
+      const run = startFlow([{ reply: grant, latencyMs: 1000 }]);
+      const granted = vi.fn();
+      run.poll.on('granted', granted);
+      await flushCallbacks();
+      run.clock.increment(5500); // the request is in flight, its grant due at 6000
+      // Act
+      run.poll.cancel('changed my mind');
+      run.clock.increment(10_000);
+      const result = await runFlow(run);
+      // Assert
+      expect(result.status).toBe('rejected');
+      const error = (result as PromiseRejectedResult).reason as PollCancelledError;
+      expect(error).toBeInstanceOf(PollCancelledError);
+      expect(error.cause).toBe('changed my mind');
+      expect(granted).not.toHaveBeenCalled();
+      expect(run.transport.requests[0]).toMatchObject({ abortedAt: 5500 });
+      expect(run.transport.requests[0]!.answeredAt).toBeUndefined();
+      expect(run.clock.pendingTimers).toBe(0);
+    });
+
+    test('when the signal is already aborted, no request is ever sent', async () => {
+      const controller = new AbortController();
+      controller.abort(new Error('too late'));
+      const run = startFlow([grant], { signal: controller.signal, firstPoll: 'immediate' });
+      const result = await runFlow(run);
+      expect(run.transport.requests).toHaveLength(0);
+      expect(((result as PromiseRejectedResult).reason as Error).cause).toEqual(new Error('too late'));
+      expect(run.clock.pendingTimers).toBe(0);
+    });
+
+    test('when the flow settles, no listener is left on the caller signal', async () => {
+      const controller = new AbortController();
+      const run = startFlow([pending, grant], { signal: controller.signal });
+      await flushCallbacks();
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      await runFlow(run);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+
+    test('when result.cancel() is called (p-cancelable), it cancels the poll', async () => {
+      const run = startFlow([pending]);
+      await flushCallbacks();
+      run.poll.result.cancel();
+      const result = await runFlow(run);
+      expect(run.poll.result.isCanceled).toBe(true);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect(run.poll.state.status).toBe('cancelled');
+    });
+
+    test('when a listener cancels during an attempt event, that request is never sent', async () => {
+      const run = startFlow([grant]);
+      run.poll.on('attempt', () => run.poll.cancel('stop'));
+      await runFlow(run);
+      expect(run.transport.requests).toHaveLength(0);
+      expect(run.poll.state.status).toBe('cancelled');
+    });
+
+    test('when cancel() is called after the flow settled, nothing changes', async () => {
+      const run = startFlow([grant]);
+      await runFlow(run);
+      run.poll.cancel('late');
+      expect(run.poll.state.status).toBe('granted');
+      expect(run.events.filter((e) => e.name === 'cancelled')).toHaveLength(0);
+    });
+  });
+
+  describe('should isolate listeners', () => {
+    test('when a listener throws, polling goes on, the result arrives, and a warning reports it', async () => {
+      const run = startFlow([pending, pending, grant]);
+      run.poll.on('pending', () => {
+        throw new Error('listener bug');
+      });
+      const later = vi.fn();
+      run.poll.on('pending', later);
+      const result = await runFlow(run);
+      expect(result.status).toBe('fulfilled');
+      expect(later).toHaveBeenCalledTimes(2);
+      const warnings = run.events.filter((e) => e.name === 'warning').map((e) => e.payload);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatchObject({ code: 'listener-error', message: "a listener for 'pending' threw: listener bug" });
+    });
+
+    test('when once and off are used, listeners run as asked', async () => {
+      const run = startFlow([pending, pending, pending, grant]);
+      const once = vi.fn();
+      const removed = vi.fn();
+      run.poll.once('pending', once).on('pending', removed).off('pending', removed);
+      await runFlow(run);
+      expect(once).toHaveBeenCalledTimes(1);
+      expect(removed).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('should sanitise what the server sent', () => {
+    test('when interval and expires_in come as strings, zero or absurd', async () => {
+      const run = startFlow([grant], { intervalSeconds: '0', expiresInSeconds: '86400000' });
+      await runFlow(run);
+      const warnings = run.events.filter((e) => e.name === 'warning').map((e) => (e.payload as { code: string }).code);
+      expect(warnings).toEqual(['interval-invalid', 'expires-in-clamped']);
+      expect(run.transport.requests[0]!.at).toBe(5000);
+    });
+  });
+
+  describe('should schedule as configured', () => {
+    test('when the interval counts from the previous request rather than its response', async () => {
+      const slow = (step: ScriptStep): ScriptStep => ({ reply: step, latencyMs: 2000 });
+      const fromResponse = startFlow([slow(pending), slow(pending), grant], { firstPoll: 'immediate' });
+      const fromRequest = startFlow([slow(pending), slow(pending), grant], { firstPoll: 'immediate', intervalFrom: 'request' });
+      await runFlow(fromResponse);
+      await runFlow(fromRequest);
+      expect(fromResponse.transport.requests.map((r) => r.at)).toEqual([0, 7000, 14_000]);
+      expect(fromRequest.transport.requests.map((r) => r.at)).toEqual([0, 5000, 10_000]);
+    });
+  });
+
+  describe('should reject bad options with a typed error', () => {
+    test.each([
+      ['transport', { transport: 42, expiresInSeconds: 600 }],
+      ['expiresInSeconds', { transport: () => pending }],
+      ['expiresInSeconds', { transport: () => pending, expiresInSeconds: {} }],
+      ['timeoutMs', { transport: () => pending, expiresInSeconds: 600, timeoutMs: -1 }],
+      ['requestTimeoutMs', { transport: () => pending, expiresInSeconds: 600, requestTimeoutMs: Number.NaN }],
+      ['firstPoll', { transport: () => pending, expiresInSeconds: 600, firstPoll: 'later' }],
+      ['clock', { transport: () => pending, expiresInSeconds: 600, clock: { now: () => 0 } }],
+      ['signal', { transport: () => pending, expiresInSeconds: 600, signal: 'abort' }],
+      ['transientRetries', { transport: () => pending, expiresInSeconds: 600, transientRetries: -2 }],
+    ])('when %s is wrong', (option, options) => {
+      let thrown: unknown;
+      try {
+        pollToken(options as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigurationError);
+      expect(thrown).toMatchObject({ option, code: ErrorCode.INVALID_OPTION });
+    });
+  });
+
+  describe('should run on the system clock', () => {
+    test('when polling, its timer keeps the process alive by default and not with unref', async () => {
+      const created: { hasRef(): boolean }[] = [];
+      const real = globalThis.setTimeout;
+      vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+        const timer = real(fn, ms);
+        created.push(timer);
+        return timer;
+      }) as typeof setTimeout);
+      const kept = pollToken({ transport: () => pending, expiresInSeconds: 600 });
+      const unrefd = pollToken({ transport: () => pending, expiresInSeconds: 600, unref: true });
+      await flushCallbacks();
+      const refs = created.map((t) => t.hasRef());
+      kept.cancel();
+      unrefd.cancel();
+      expect(refs).toEqual([true, false]);
+    });
+
+    test('when a delay exceeds what setTimeout honours, it is capped instead of firing at once', () => {
+      vi.useFakeTimers();
+      const fired = vi.fn();
+      systemClock.setTimeout(fired, 2 ** 40);
+      vi.advanceTimersByTime(60_000);
+      expect(fired).not.toHaveBeenCalled();
+    });
+
+    test('when a real poll ends, it leaves no timer behind', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      const transport = scriptedTransport([pending, grant]);
+      const poll = pollToken({ transport, intervalSeconds: 1, expiresInSeconds: 60 });
+      await vi.advanceTimersByTimeAsync(2500);
+      await expect(poll.result).resolves.toEqual(token);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(transport.requests).toHaveLength(2);
+    });
+  });
+
+  describe('should accept a transport object', () => {
+    test('when it has a request() method', async () => {
+      const clock = new ManualClock();
+      const calls: number[] = [];
+      const poll = pollToken({ transport: { request: ({ attempt }) => (calls.push(attempt), attempt < 2 ? pending : grant) }, clock, expiresInSeconds: 600 });
+      await expect(clock.runUntilSettled(poll.result)).resolves.toEqual({ status: 'fulfilled', value: token });
+      expect(calls).toEqual([1, 2]);
+    });
+
+    test('when it throws synchronously, the throw is classified like a rejection', async () => {
+      const clock = new ManualClock();
+      let n = 0;
+      const poll = pollToken({
+        transport: () => {
+          if (n++ === 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          return grant;
+        },
+        clock,
+        expiresInSeconds: 600,
+      });
+      const retried = vi.fn();
+      poll.on('retry', retried);
+      await clock.runUntilSettled(poll.result);
+      expect(retried).toHaveBeenCalledWith(expect.objectContaining({ fault: expect.objectContaining({ type: 'network_error' }) }));
+      expect(poll.state.status).toBe('granted');
+    });
+  });
+});
