@@ -7,7 +7,7 @@ import { nonNegative, type BackoffStrategy } from './types.js';
  * import { capBackoff, linearBackoff } from 'tokenpoll';
  * const capped = capBackoff(linearBackoff({ incrementMs: 10_000 }), 15_000);
  * ```
- * @throws {@link RangeError} when `maxDelayMs` is negative or NaN.
+ * @throws `RangeError` when `maxDelayMs` is negative or NaN.
  * @group Backoff
  */
 export function capBackoff(strategy: BackoffStrategy, maxDelayMs: number): BackoffStrategy {

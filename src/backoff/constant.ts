@@ -7,7 +7,7 @@ import { nonNegative, type BackoffStrategy } from './types.js';
  * import { constantBackoff } from 'tokenpoll';
  * constantBackoff(1000)({ attempt: 3, previousDelayMs: 1000, random: 0.5 }); // 1000
  * ```
- * @throws {@link RangeError} when `delayMs` is negative or NaN.
+ * @throws `RangeError` when `delayMs` is negative or NaN.
  * @group Backoff
  */
 export function constantBackoff(delayMs: number): BackoffStrategy {

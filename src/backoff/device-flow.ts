@@ -35,8 +35,18 @@ export function slowDownInterval(currentMs: number, serverIntervalMs?: number): 
 
 /** The result of {@link parseSeconds}. @group Backoff */
 export type ParsedSeconds =
-  | { readonly ok: true; readonly ms: number }
-  | { readonly ok: false; readonly problem: 'missing' | 'invalid' };
+  | {
+      /** `true`: the value is a positive number of seconds. */
+      readonly ok: true;
+      /** The value in milliseconds, rounded. */
+      readonly ms: number;
+    }
+  | {
+      /** `false`: the value could not be used. */
+      readonly ok: false;
+      /** `missing` (undefined, null or empty) or `invalid` (0, negative, NaN or unreadable). */
+      readonly problem: 'missing' | 'invalid';
+    };
 
 /**
  * Reads a seconds value from a server answer: a number or a numeric string,

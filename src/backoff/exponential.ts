@@ -35,7 +35,7 @@ export interface ExponentialBackoffOptions {
  * backoff({ attempt: 4, previousDelayMs: 0, random: 0.5 }); // 400
  * ```
  * @see {@link https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/ | Exponential backoff and jitter}
- * @throws {@link RangeError} when an option is negative or NaN, or `factor` is below 1.
+ * @throws `RangeError` when an option is negative or NaN, or `factor` is below 1.
  * @group Backoff
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): BackoffStrategy {

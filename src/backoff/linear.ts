@@ -17,7 +17,7 @@ export interface LinearBackoffOptions {
  * import { linearBackoff } from 'tokenpoll';
  * linearBackoff({ initialDelayMs: 1000, incrementMs: 500 })({ attempt: 3, previousDelayMs: 0, random: 0 }); // 2000
  * ```
- * @throws {@link RangeError} when an option is negative or NaN.
+ * @throws `RangeError` when an option is negative or NaN.
  * @group Backoff
  */
 export function linearBackoff(options: LinearBackoffOptions = {}): BackoffStrategy {

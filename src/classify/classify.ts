@@ -8,8 +8,18 @@ import { classifyThrown } from './thrown.js';
  * @group Transports
  */
 export type TransportAnswer =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown };
+  | {
+      /** `true`: the transport returned. */
+      readonly ok: true;
+      /** What it returned (or its promise resolved with). */
+      readonly value: unknown;
+    }
+  | {
+      /** `false`: the transport threw. */
+      readonly ok: false;
+      /** What it threw (or its promise rejected with). */
+      readonly error: unknown;
+    };
 
 /** What a classifier is told besides the answer. @group Transports */
 export interface ClassifyContext {

@@ -9,9 +9,13 @@ import { oauthDetail, outcomeFromAwsException, outcomeFromOAuthError } from './o
  * @group Transports
  */
 export interface HttpTokenResponse {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The response headers, as a `Headers` or a plain record (names in any case). */
   readonly headers?: Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body text as received, or an already-parsed object. */
   readonly body?: unknown;
+  /** What reading the body threw, when it failed. */
   readonly bodyError?: unknown;
 }
 

@@ -5,7 +5,17 @@ import type { OAuthErrorDetail, TokenOutcome } from '../core/outcome.js';
  * code each carries and its HTTP status.
  * @group Transports
  */
-export const AWS_SSO_OIDC_EXCEPTIONS: Readonly<Record<string, { readonly error: string; readonly status: number }>> = Object.freeze({
+export const AWS_SSO_OIDC_EXCEPTIONS: Readonly<
+  Record<
+    string,
+    {
+      /** The OAuth `error` code the exception carries. */
+      readonly error: string;
+      /** The HTTP status AWS answers it with. */
+      readonly status: number;
+    }
+  >
+> = Object.freeze({
   AuthorizationPendingException: { error: 'authorization_pending', status: 400 },
   SlowDownException: { error: 'slow_down', status: 400 },
   AccessDeniedException: { error: 'access_denied', status: 400 },

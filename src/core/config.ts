@@ -44,8 +44,11 @@ export interface PollConfig {
 
 /** A problem found while sanitising the server's numbers. @group Lifecycle */
 export interface ConfigWarning {
+  /** Which kind of warning it is, as in {@link WarningEvent}. */
   readonly code: WarningCode;
+  /** A human-readable description. */
   readonly message: string;
+  /** The offending value, as received. */
   readonly value: unknown;
 }
 

@@ -8,18 +8,27 @@ import type { TransientOutcome } from './outcome.js';
  * @group Events
  */
 export interface CoreEvents {
+  /** The status changed. */
   stateChange: StateChangeEvent;
+  /** A token request is about to be sent. */
   attempt: AttemptEvent;
+  /** The server answered `authorization_pending`. */
   pending: PendingEvent;
+  /** The server answered `slow_down`. */
   slowDown: SlowDownEvent;
+  /** A transient fault is being waited out. */
   retry: RetryEvent;
+  /** Something odd but survivable happened. */
   warning: WarningEvent;
 }
 
 /** The status changed. @group Events */
 export interface StateChangeEvent {
+  /** The status before. */
   readonly from: PollStatus;
+  /** The status after. */
   readonly to: PollStatus;
+  /** Monotonic time (ms) when it happened. */
   readonly at: number;
 }
 
@@ -27,6 +36,7 @@ export interface StateChangeEvent {
 export interface AttemptEvent {
   /** 1 for the first request. */
   readonly attempt: number;
+  /** Monotonic time (ms) when it happened. */
   readonly at: number;
   /** The interval floor in force. */
   readonly intervalMs: number;
@@ -36,7 +46,9 @@ export interface AttemptEvent {
 
 /** `authorization_pending`: the user has not answered yet. @group Events */
 export interface PendingEvent {
+  /** The request that was answered (1 for the first). */
   readonly attempt: number;
+  /** Monotonic time (ms) when it happened. */
   readonly at: number;
   /** How long until the next poll. */
   readonly nextPollInMs: number;
@@ -44,9 +56,13 @@ export interface PendingEvent {
 
 /** The server asked for a longer interval. @group Events */
 export interface SlowDownEvent {
+  /** The request that was answered (1 for the first). */
   readonly attempt: number;
+  /** Monotonic time (ms) when it happened. */
   readonly at: number;
+  /** The interval floor before, in ms. */
   readonly previousIntervalMs: number;
+  /** The interval floor now in force, in ms. */
   readonly intervalMs: number;
   /** `increment`: the RFC's +5 s. `server-interval`: the answer carried a larger `interval`. */
   readonly reason: 'increment' | 'server-interval';
@@ -68,9 +84,13 @@ export interface RetryEvent {
 
 /** A transient fault as events report it. @group Events */
 export interface FaultSummary {
+  /** The kind of transient fault. */
   readonly type: TransientOutcome['type'];
+  /** A human-readable description of the fault. */
   readonly message: string;
+  /** The HTTP status, for `server_error` and `rate_limited`. */
   readonly status?: number;
+  /** The wait the server asked for with `Retry-After`, in ms. */
   readonly retryAfterMs?: number;
 }
 
@@ -83,8 +103,11 @@ export interface FaultSummary {
  * @group Events
  */
 export interface WarningEvent {
+  /** Which kind of warning it is. */
   readonly code: WarningCode;
+  /** A human-readable description. */
   readonly message: string;
+  /** Monotonic time (ms) when it happened. */
   readonly at: number;
   /** The offending value, when it is not a secret. */
   readonly value?: unknown;

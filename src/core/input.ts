@@ -10,15 +10,38 @@ import type { TerminalState } from './state.js';
  * @group Lifecycle
  */
 export type PollInput<TToken = unknown> =
-  | { readonly type: 'start'; readonly now: number }
-  | { readonly type: 'timerFired'; readonly now: number; readonly random?: number }
   | {
-      readonly type: 'responseReceived';
+      /** Always `'start'`. */
+      readonly type: 'start';
+      /** Monotonic time (ms) when it happened. */
       readonly now: number;
-      readonly outcome: TokenOutcome<TToken>;
+    }
+  | {
+      /** Always `'timerFired'`. */
+      readonly type: 'timerFired';
+      /** Monotonic time (ms) when it happened. */
+      readonly now: number;
+      /** A number in [0, 1) for jitter; 0.5 when omitted. */
       readonly random?: number;
     }
-  | { readonly type: 'cancel'; readonly now: number; readonly reason?: unknown };
+  | {
+      /** Always `'responseReceived'`. */
+      readonly type: 'responseReceived';
+      /** Monotonic time (ms) when it happened. */
+      readonly now: number;
+      /** The classified answer to the request in flight. */
+      readonly outcome: TokenOutcome<TToken>;
+      /** A number in [0, 1) for jitter; 0.5 when omitted. */
+      readonly random?: number;
+    }
+  | {
+      /** Always `'cancel'`. */
+      readonly type: 'cancel';
+      /** Monotonic time (ms) when it happened. */
+      readonly now: number;
+      /** Why the caller cancelled. */
+      readonly reason?: unknown;
+    };
 
 /**
  * An effect for the driver to carry out. Tagged by `type`.
@@ -30,15 +53,39 @@ export type PollInput<TToken = unknown> =
  * @group Lifecycle
  */
 export type PollEffect<TToken = unknown> =
-  | { readonly type: 'request'; readonly attempt: number }
-  | { readonly type: 'schedule'; readonly at: number; readonly delayMs: number }
+  | {
+      /** Always `'request'`. */
+      readonly type: 'request';
+      /** The request's number (1 for the first). */
+      readonly attempt: number;
+    }
+  | {
+      /** Always `'schedule'`. */
+      readonly type: 'schedule';
+      /** Monotonic time (ms) when to fire `timerFired`. */
+      readonly at: number;
+      /** The same wait, in ms from now (never negative). */
+      readonly delayMs: number;
+    }
   | AbortEffect
   | EmitEffect
-  | { readonly type: 'settle'; readonly state: TerminalState<TToken> };
+  | {
+      /** Always `'settle'`. */
+      readonly type: 'settle';
+      /** The terminal state the flow ended in. */
+      readonly state: TerminalState<TToken>;
+    };
 
 /** An `emit` effect, typed by event name. @group Lifecycle */
 export type EmitEffect = {
-  [K in keyof CoreEvents]: { readonly type: 'emit'; readonly name: K; readonly payload: CoreEvents[K] };
+  [K in keyof CoreEvents]: {
+    /** Always `'emit'`. */
+    readonly type: 'emit';
+    /** The event's name. */
+    readonly name: K;
+    /** The event's frozen payload. */
+    readonly payload: CoreEvents[K];
+  };
 }[keyof CoreEvents];
 
 /**
@@ -47,7 +94,10 @@ export type EmitEffect = {
  * @group Lifecycle
  */
 export interface AbortEffect {
+  /** Always `'abort'`. */
   readonly type: 'abort';
+  /** Why: the request's own timeout, the caller's timeout, or a cancel. */
   readonly cause: 'request-timeout' | 'timeout' | 'cancel';
+  /** The reason given to the cancel, for `cause: 'cancel'`. */
   readonly reason?: unknown;
 }

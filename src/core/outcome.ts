@@ -32,6 +32,7 @@ export type TransientOutcome =
 
 /** The grant arrived. @group Transports */
 export interface SuccessOutcome<TToken = TokenSet> {
+  /** Always `'success'`. */
   readonly type: 'success';
   /** The token set, normalised by the classifier. */
   readonly token: TToken;
@@ -39,11 +40,13 @@ export interface SuccessOutcome<TToken = TokenSet> {
 
 /** `authorization_pending`: the user has not answered yet. @group Transports */
 export interface PendingOutcome {
+  /** Always `'authorization_pending'`. */
   readonly type: 'authorization_pending';
 }
 
 /** `slow_down`: still pending, and the interval grows by 5 s. @group Transports */
 export interface SlowDownOutcome {
+  /** Always `'slow_down'`. */
   readonly type: 'slow_down';
   /** A new `interval` in seconds, as the server sent it (GitHub sends one), unsanitised. */
   readonly interval?: unknown;
@@ -51,19 +54,25 @@ export interface SlowDownOutcome {
 
 /** `access_denied`: the user refused. Terminal. @group Transports */
 export interface AccessDeniedOutcome {
+  /** Always `'access_denied'`. */
   readonly type: 'access_denied';
+  /** The server's error. */
   readonly error: OAuthErrorDetail;
 }
 
 /** `expired_token`: the server says the device code expired. Terminal. @group Transports */
 export interface ExpiredTokenOutcome {
+  /** Always `'expired_token'`. */
   readonly type: 'expired_token';
+  /** The server's error. */
   readonly error: OAuthErrorDetail;
 }
 
 /** Any other OAuth error: the client MUST stop polling (RFC 8628 §3.5). Terminal. @group Transports */
 export interface OAuthErrorOutcome {
+  /** Always `'oauth_error'`. */
   readonly type: 'oauth_error';
+  /** The server's error. */
   readonly error: OAuthErrorDetail;
 }
 
@@ -74,55 +83,77 @@ export interface OAuthErrorOutcome {
  * @group Transports
  */
 export interface UnreadableSuccessOutcome {
+  /** Always `'unreadable_success'`. */
   readonly type: 'unreadable_success';
+  /** The HTTP status, when known. */
   readonly status?: number;
+  /** What was wrong with the answer. */
   readonly message: string;
+  /** What reading the body threw, when that failed. */
   readonly cause?: unknown;
 }
 
 /** A response that is neither a token, an OAuth error nor a transient fault (a 404 page, say). Terminal. @group Transports */
 export interface InvalidResponseOutcome {
+  /** Always `'invalid_response'`. */
   readonly type: 'invalid_response';
+  /** The HTTP status, when known. */
   readonly status?: number;
+  /** What was wrong with the answer. */
   readonly message: string;
 }
 
 /** The transport threw something that is not a recognised network fault (most likely a bug). Terminal. @group Transports */
 export interface TransportErrorOutcome {
+  /** Always `'transport_error'`. */
   readonly type: 'transport_error';
+  /** A description of what was thrown. */
   readonly message: string;
+  /** What was thrown. */
   readonly cause?: unknown;
 }
 
 /** The request never got an answer: connection refused or reset, DNS failure. @group Transports */
 export interface NetworkErrorOutcome {
+  /** Always `'network_error'`. */
   readonly type: 'network_error';
+  /** A description of the fault. */
   readonly message: string;
+  /** What the transport threw. */
   readonly cause?: unknown;
 }
 
 /** The request timed out. RFC 8628 §3.5: the next wait at least doubles. @group Transports */
 export interface TimeoutOutcome {
+  /** Always `'timeout'`. */
   readonly type: 'timeout';
+  /** A description of the fault. */
   readonly message: string;
+  /** What the transport threw, if it threw. */
   readonly cause?: unknown;
 }
 
 /** A 5xx answer (any body, HTML included), or AWS `InternalServerException`. @group Transports */
 export interface ServerErrorOutcome {
+  /** Always `'server_error'`. */
   readonly type: 'server_error';
+  /** The HTTP status. */
   readonly status: number;
   /** From `Retry-After`, already converted to milliseconds from now. */
   readonly retryAfterMs?: number;
+  /** A description of the fault. */
   readonly message: string;
 }
 
 /** A 429 without an OAuth error body. @group Transports */
 export interface RateLimitedOutcome {
+  /** Always `'rate_limited'`. */
   readonly type: 'rate_limited';
+  /** The HTTP status. */
   readonly status: number;
   /** From `Retry-After`, already converted to milliseconds from now. */
   readonly retryAfterMs?: number;
+  /** A description of the fault. */
   readonly message: string;
 }
 
@@ -152,12 +183,17 @@ export interface OAuthErrorDetail {
  * @group Transports
  */
 export interface TokenSet {
+  /** The access token (a secret). */
   readonly accessToken: string;
+  /** The token type, such as `Bearer`. */
   readonly tokenType?: string;
   /** Lifetime of the access token in seconds, as the server sent it. */
   readonly expiresInSeconds?: number;
+  /** The refresh token (a secret), when the server issued one. */
   readonly refreshToken?: string;
+  /** The OpenID Connect ID token (a secret), when the server issued one. */
   readonly idToken?: string;
+  /** The granted scope, as the server sent it. */
   readonly scope?: string;
   /** Every member of the answer as received. */
   readonly raw: Readonly<Record<string, unknown>>;

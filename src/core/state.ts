@@ -24,6 +24,7 @@ export type PollStatus = PollState['status'];
 
 /** Before `start`. @group Lifecycle */
 export interface IdleState {
+  /** Always `'idle'`. */
   readonly status: 'idle';
 }
 
@@ -33,6 +34,7 @@ export interface IdleState {
  * @group Lifecycle
  */
 export interface ActiveState {
+  /** What the last answer was: `pending` (or no answer yet), `slow-down` or `retrying`. */
   readonly status: 'pending' | 'slow-down' | 'retrying';
   /** `waiting` until the next poll; `polling` while a request is in flight. */
   readonly phase: 'waiting' | 'polling';
@@ -71,13 +73,17 @@ interface TerminalBase {
 
 /** The grant arrived. @group Lifecycle */
 export interface GrantedState<TToken = unknown> extends TerminalBase {
+  /** Always `'granted'`. */
   readonly status: 'granted';
+  /** The token the grant carried. */
   readonly token: TToken;
 }
 
 /** The user refused (`access_denied`). @group Lifecycle */
 export interface DeniedState extends TerminalBase {
+  /** Always `'denied'`. */
   readonly status: 'denied';
+  /** The server's `access_denied` error. */
   readonly error: OAuthErrorDetail;
 }
 
@@ -89,7 +95,9 @@ export interface DeniedState extends TerminalBase {
  * @group Lifecycle
  */
 export interface ExpiredState extends TerminalBase {
+  /** Always `'expired'`. */
   readonly status: 'expired';
+  /** Whose clock ran out: the server's, the device code's deadline, or the caller's timeout. */
   readonly source: 'server' | 'deadline' | 'timeout';
   /** The server's error, when `source` is `server`. */
   readonly error?: OAuthErrorDetail;
@@ -97,12 +105,15 @@ export interface ExpiredState extends TerminalBase {
 
 /** The flow stopped on an error. @group Lifecycle */
 export interface FailedState extends TerminalBase {
+  /** Always `'failed'`. */
   readonly status: 'failed';
+  /** Why the flow failed. */
   readonly failure: Failure;
 }
 
 /** The caller cancelled, by `cancel()` or through its AbortSignal. @group Lifecycle */
 export interface CancelledState extends TerminalBase {
+  /** Always `'cancelled'`. */
   readonly status: 'cancelled';
   /** The reason given to `cancel()` or the signal's `reason`. */
   readonly reason: unknown;
@@ -118,11 +129,46 @@ export interface CancelledState extends TerminalBase {
  * @group Lifecycle
  */
 export type Failure =
-  | { readonly kind: 'oauth_error'; readonly error: OAuthErrorDetail }
-  | { readonly kind: 'retries_exhausted'; readonly fault: TransientOutcome; readonly faults: number }
-  | { readonly kind: 'lost_grant'; readonly status?: number; readonly message: string; readonly cause?: unknown }
-  | { readonly kind: 'invalid_response'; readonly status?: number; readonly message: string }
-  | { readonly kind: 'transport_error'; readonly message: string; readonly cause?: unknown };
+  | {
+      /** Always `'oauth_error'`. */
+      readonly kind: 'oauth_error';
+      /** The OAuth error the server answered. */
+      readonly error: OAuthErrorDetail;
+    }
+  | {
+      /** Always `'retries_exhausted'`. */
+      readonly kind: 'retries_exhausted';
+      /** The last transient fault. */
+      readonly fault: TransientOutcome;
+      /** Consecutive transient faults, the last included. */
+      readonly faults: number;
+    }
+  | {
+      /** Always `'lost_grant'`. */
+      readonly kind: 'lost_grant';
+      /** The HTTP status of the unreadable success answer, when known. */
+      readonly status?: number;
+      /** What was wrong with the answer. */
+      readonly message: string;
+      /** The underlying error, such as what reading the body threw (non-enumerable). */
+      readonly cause?: unknown;
+    }
+  | {
+      /** Always `'invalid_response'`. */
+      readonly kind: 'invalid_response';
+      /** The HTTP status, when known. */
+      readonly status?: number;
+      /** What was wrong with the answer. */
+      readonly message: string;
+    }
+  | {
+      /** Always `'transport_error'`. */
+      readonly kind: 'transport_error';
+      /** A description of what was thrown. */
+      readonly message: string;
+      /** What the transport or classifier threw (non-enumerable). */
+      readonly cause?: unknown;
+    };
 
 const TERMINAL: ReadonlySet<PollStatus> = new Set(['granted', 'denied', 'expired', 'failed', 'cancelled']);
 

@@ -11,7 +11,9 @@ import { isTerminal, type ActiveState, type ExpiredState, type IdleState, type P
  * @group Lifecycle
  */
 export interface Transition<TToken = unknown> {
+  /** The next state. */
   readonly state: PollState<TToken>;
+  /** The effects for the driver to carry out, in order. */
   readonly effects: readonly PollEffect<TToken>[];
 }
 

@@ -43,6 +43,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export class TokenPollError extends Error {
   /** @internal */
   readonly [BRAND] = true;
+  /** `'TokenPollError'`, or the subclass's own class name. */
   override readonly name: string = 'TokenPollError';
   /** A stable code from {@link ErrorCode}. */
   readonly code: ErrorCode;

@@ -9,7 +9,9 @@ import { ErrorCode, TokenPollError } from './base.js';
  * @group Errors
  */
 export class TransientFaultError extends TokenPollError {
+  /** Always `'TransientFaultError'`. */
   override readonly name = 'TransientFaultError';
+  /** The fault, without its `cause` (which is the error's own `cause`). */
   readonly fault: FaultSummary;
   constructor(fault: TransientOutcome) {
     super(ErrorCode.TRANSIENT_FAULT, `transient fault (${fault.type}): ${fault.message}`, { cause: 'cause' in fault ? fault.cause : undefined });
@@ -26,7 +28,9 @@ export class TransientFaultError extends TokenPollError {
  * @group Errors
  */
 export class RetriesExhaustedError extends TokenPollError {
+  /** Always `'RetriesExhaustedError'`. */
   override readonly name = 'RetriesExhaustedError';
+  /** Consecutive transient faults, the last included. */
   readonly faults: number;
   constructor(fault: TransientOutcome, faults: number) {
     super(ErrorCode.RETRIES_EXHAUSTED, `gave up after ${faults} consecutive transient faults; the last was ${fault.type}: ${fault.message}`, {
@@ -45,7 +49,9 @@ export class RetriesExhaustedError extends TokenPollError {
  * @group Errors
  */
 export class LostGrantError extends TokenPollError {
+  /** Always `'LostGrantError'`. */
   override readonly name = 'LostGrantError';
+  /** The HTTP status of the unreadable success answer, when known. */
   readonly status: number | undefined;
   constructor(message: string, status?: number, cause?: unknown) {
     super(ErrorCode.LOST_GRANT, `a success answer${status === undefined ? '' : ` (HTTP ${status})`} could not be read, and the grant may be lost: ${message}`, { cause });
@@ -61,7 +67,9 @@ export class LostGrantError extends TokenPollError {
  * @group Errors
  */
 export class InvalidResponseError extends TokenPollError {
+  /** Always `'InvalidResponseError'`. */
   override readonly name = 'InvalidResponseError';
+  /** The HTTP status, when known. */
   readonly status: number | undefined;
   constructor(message: string, status?: number) {
     super(ErrorCode.INVALID_RESPONSE, message);
@@ -78,6 +86,7 @@ export class InvalidResponseError extends TokenPollError {
  * @group Errors
  */
 export class TransportError extends TokenPollError {
+  /** Always `'TransportError'`. */
   override readonly name = 'TransportError';
   constructor(message: string, cause?: unknown) {
     super(ErrorCode.TRANSPORT_ERROR, message, { cause });
@@ -90,6 +99,7 @@ export class TransportError extends TokenPollError {
  * @group Errors
  */
 export class PollCancelledError extends TokenPollError {
+  /** Always `'PollCancelledError'`. */
   override readonly name = 'PollCancelledError';
   constructor(reason?: unknown) {
     super(ErrorCode.CANCELLED, 'the poll was cancelled', { cause: reason });
@@ -101,6 +111,7 @@ export class PollCancelledError extends TokenPollError {
  * @group Errors
  */
 export class ConfigurationError extends TokenPollError {
+  /** Always `'ConfigurationError'`. */
   override readonly name = 'ConfigurationError';
   /** The option at fault. */
   readonly option: string;

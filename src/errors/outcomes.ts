@@ -10,7 +10,9 @@ function describeOAuth(detail: OAuthErrorDetail): string {
 }
 
 function oauthDetails(detail: OAuthErrorDetail): Record<string, unknown> {
-  return { error: detail.code, ...detail };
+  // The OAuth code goes under `error`, as on the wire; `code` stays the tokenpoll error code.
+  const { code, ...rest } = detail;
+  return { error: code, ...rest };
 }
 
 /**
@@ -18,6 +20,7 @@ function oauthDetails(detail: OAuthErrorDetail): Record<string, unknown> {
  * @group Errors
  */
 export class AccessDeniedError extends TokenPollError {
+  /** Always `'AccessDeniedError'`. */
   override readonly name = 'AccessDeniedError';
   /** The server's error, with AWS's `reason` where it sent one. */
   readonly error: OAuthErrorDetail;
@@ -36,7 +39,9 @@ export class AccessDeniedError extends TokenPollError {
  * @group Errors
  */
 export class ExpiredTokenError extends TokenPollError {
+  /** Always `'ExpiredTokenError'`. */
   override readonly name = 'ExpiredTokenError';
+  /** `server` for the server's `expired_token`; `deadline` when `expires_in` passed on the local clock. */
   readonly source: 'server' | 'deadline';
   /** The server's error, for `source: 'server'`. */
   readonly error: OAuthErrorDetail | undefined;
@@ -60,6 +65,7 @@ export class ExpiredTokenError extends TokenPollError {
  * @group Errors
  */
 export class PollTimeoutError extends TokenPollError {
+  /** Always `'PollTimeoutError'`. */
   override readonly name = 'PollTimeoutError';
   constructor(timeoutMs: number) {
     super(ErrorCode.POLL_TIMEOUT, `polling stopped after the caller's timeout of ${timeoutMs} ms`);
@@ -73,7 +79,9 @@ export class PollTimeoutError extends TokenPollError {
  * @group Errors
  */
 export class OAuthError extends TokenPollError {
+  /** Always `'OAuthError'`. */
   override readonly name = 'OAuthError';
+  /** The server's error. */
   readonly error: OAuthErrorDetail;
   constructor(error: OAuthErrorDetail) {
     super(ErrorCode.OAUTH_ERROR, `the token endpoint answered ${describeOAuth(error)}`);

@@ -13,10 +13,15 @@ import type { PollCancelledError } from '../errors/failures.js';
  * @group Events
  */
 export interface PollEvents<TToken = TokenSet> extends CoreEvents {
+  /** The grant arrived (terminal). */
   granted: GrantedEvent<TToken>;
+  /** The user refused (terminal). */
   denied: TerminalEvent<AccessDeniedError>;
+  /** The flow ran out of time (terminal). */
   expired: ExpiredEvent;
+  /** The flow stopped on an error (terminal). */
   failed: TerminalEvent<TokenPollError>;
+  /** The caller cancelled (terminal). */
   cancelled: TerminalEvent<PollCancelledError>;
 }
 
@@ -26,18 +31,23 @@ export interface TerminalEvent<TError extends TokenPollError> {
   readonly error: TError;
   /** Requests sent in all. */
   readonly attempt: number;
+  /** Monotonic time (ms) when the flow settled. */
   readonly at: number;
 }
 
 /** The flow ran out of time; `source` says whose clock. @group Events */
 export interface ExpiredEvent extends TerminalEvent<ExpiredTokenError | PollTimeoutError> {
+  /** `server`, `deadline` (the device code's lifetime) or `timeout` (the caller's own). */
   readonly source: ExpiredState['source'];
 }
 
 /** The grant arrived. @group Events */
 export interface GrantedEvent<TToken = TokenSet> {
+  /** The token the grant carried (a secret). */
   readonly token: TToken;
+  /** Requests sent in all. */
   readonly attempt: number;
+  /** Monotonic time (ms) when the flow settled. */
   readonly at: number;
 }
 

@@ -77,7 +77,7 @@ export class ManualClock implements Clock {
 
   /**
    * Moves time forward by `ms`, firing every timer that falls due, each at its own time.
-   * @throws {@link RangeError} for a negative or NaN `ms`.
+   * @throws `RangeError` for a negative or NaN `ms`.
    */
   increment(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`ManualClock cannot go back in time (increment by ${ms})`);
@@ -86,7 +86,7 @@ export class ManualClock implements Clock {
 
   /**
    * Moves time to `ms`, firing every timer that falls due.
-   * @throws {@link RangeError} when `ms` is earlier than now.
+   * @throws `RangeError` when `ms` is earlier than now.
    */
   set(ms: number): void {
     if (!(ms >= this.#now)) throw new RangeError(`ManualClock cannot go back in time (from ${this.#now} to ${ms})`);
@@ -104,7 +104,7 @@ export class ManualClock implements Clock {
   /**
    * Runs the clock until `promise` settles: lets pending callbacks run, then
    * jumps to the next timer, and so on. Resolves with the promise's outcome.
-   * @throws {@link Error} when the promise is still pending with no timer left
+   * @throws `Error` when the promise is still pending with no timer left
    * (nothing could ever settle it), or after `maxSteps` timers.
    */
   async runUntilSettled<T>(promise: PromiseLike<T>, options: { readonly maxSteps?: number } = {}): Promise<PromiseSettledResult<T>> {

@@ -5,7 +5,7 @@ import type { TokenRequestContext, TokenRequestFunction } from '../transports/ty
 /**
  * One scripted answer:
  * - a {@link TokenOutcome}, returned as it is;
- * - `{ reply }`: return this raw value (an {@link HttpTokenResponse}, an SDK output…);
+ * - `{ reply }`: return this raw value (an `HttpTokenResponse`, an SDK output…);
  * - `{ fail }`: throw this (a network error, an AWS SDK exception…);
  * - `{ hang: true }`: never answer, until the request is aborted.
  *
@@ -14,12 +14,26 @@ import type { TokenRequestContext, TokenRequestFunction } from '../transports/ty
  */
 export type ScriptStep =
   | TokenOutcome<unknown>
-  | { readonly reply: unknown; readonly latencyMs?: number }
-  | { readonly fail: unknown; readonly latencyMs?: number }
-  | { readonly hang: true };
+  | {
+      /** The raw value to return. */
+      readonly reply: unknown;
+      /** How long (ms) to wait before answering, on the transport's clock. */
+      readonly latencyMs?: number;
+    }
+  | {
+      /** The value to throw (reject with). */
+      readonly fail: unknown;
+      /** How long (ms) to wait before failing, on the transport's clock. */
+      readonly latencyMs?: number;
+    }
+  | {
+      /** Never answer, until the request is aborted. */
+      readonly hang: true;
+    };
 
 /** One request the scripted transport received. @group Testing */
 export interface RecordedRequest {
+  /** The request's number from the driver (1 for the first request of the flow). */
   readonly attempt: number;
   /** When it was sent, on the transport's clock. */
   readonly at: number;
@@ -56,6 +70,7 @@ export interface ScriptedTransport extends TokenRequestFunction {
  * @group Testing
  */
 export class ScriptExhaustedError extends Error {
+  /** Always `'ScriptExhaustedError'`. */
   override readonly name = 'ScriptExhaustedError';
 }
 

@@ -34,4 +34,9 @@ export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
  * ```
  * @group Transports
  */
-export type TokenTransport = TokenRequestFunction | { request(context: TokenRequestContext): unknown };
+export type TokenTransport =
+  | TokenRequestFunction
+  | {
+      /** Sends one token request; returns (or throws, or rejects with) what the server said. */
+      request(context: TokenRequestContext): unknown;
+    };
