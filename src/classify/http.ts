@@ -25,7 +25,8 @@ export function isHttpTokenResponse(value: unknown): value is HttpTokenResponse 
     typeof value === 'object' &&
     value !== null &&
     typeof (value as { status?: unknown }).status === 'number' &&
-    ('body' in value || 'headers' in value || 'bodyError' in value)
+    // A bare { status } is an answer with no body; a token or error body that merely has a `status` member is not.
+    ('body' in value || 'headers' in value || 'bodyError' in value || !('access_token' in value || 'accessToken' in value || 'error' in value))
   );
 }
 

@@ -85,7 +85,7 @@ export function outcomeFromAwsException(
   name: string,
   fields: { description?: unknown; reason?: unknown; status?: number | undefined; retryAfterMs?: number | undefined },
 ): TokenOutcome<never> | undefined {
-  const known = AWS_SSO_OIDC_EXCEPTIONS[name];
+  const known = Object.hasOwn(AWS_SSO_OIDC_EXCEPTIONS, name) ? AWS_SSO_OIDC_EXCEPTIONS[name] : undefined;
   if (!known) return undefined;
   const status = fields.status ?? known.status;
   if (name === 'InternalServerException') {

@@ -39,18 +39,22 @@ interface ErrorLike {
 export function classifyThrown(error: unknown): TokenOutcome<never> {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : '';
-  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : safeString(error);
   if (e.$metadata !== undefined || e.$fault !== undefined) {
     const aws = classifyAwsSdkError(e, name, message);
     if (aws) return aws;
   }
-  for (let link: ErrorLike | undefined = e, depth = 0; link && depth < 4; link = asErrorLike(link.cause), depth++) {
+  // Walk the cause chain twice: a timeout anywhere in it (undici wraps ETIMEDOUT in "fetch failed") wins over a generic network failure.
+  const chain = causeChain(e);
+  for (const link of chain) {
     const code = typeof link.code === 'string' ? link.code : undefined;
-    const linkName = typeof link.name === 'string' ? link.name : '';
-    if (linkName === 'TimeoutError' || linkName === 'AbortError' || (code && TIMEOUT_CODES.has(code))) {
+    if (link.name === 'TimeoutError' || link.name === 'AbortError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
       return { type: 'timeout', message: describe(message, code), cause: error };
     }
-    if ((code && NETWORK_CODES.has(code)) || (typeof link.message === 'string' && NETWORK_MESSAGES.test(link.message))) {
+  }
+  for (const link of chain) {
+    const code = typeof link.code === 'string' ? link.code : undefined;
+    if ((code !== undefined && NETWORK_CODES.has(code)) || (typeof link.message === 'string' && NETWORK_MESSAGES.test(link.message))) {
       return { type: 'network_error', message: describe(message, code ?? innerCode(link)), cause: error };
     }
   }
@@ -62,7 +66,7 @@ function classifyAwsSdkError(e: ErrorLike, name: string, message: string): Token
   const status = typeof rawStatus === 'number' ? rawStatus : undefined;
   // The SDK's message is often just "UnknownError"; error_description is the server's own text.
   const description = e.error_description ?? (message !== 'UnknownError' && message !== name ? message : undefined);
-  if (name in AWS_SSO_OIDC_EXCEPTIONS) {
+  if (Object.hasOwn(AWS_SSO_OIDC_EXCEPTIONS, name)) {
     return outcomeFromAwsException(name, { description, reason: e.reason, status });
   }
   if (status === 429 || /Throttl|TooManyRequests/.test(name)) {
@@ -76,6 +80,21 @@ function classifyAwsSdkError(e: ErrorLike, name: string, message: string): Token
     return outcomeFromOAuthError(oauthDetail({ code, description, reason: e.reason, status, exception: name }));
   }
   return undefined;
+}
+
+function causeChain(error: ErrorLike): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  for (let link: ErrorLike | undefined = error; link && chain.length < 4 && !chain.includes(link); link = asErrorLike(link.cause)) chain.push(link);
+  return chain;
+}
+
+/** `String(value)`, but never throwing (null-prototype objects, hostile `toString`). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function asErrorLike(value: unknown): ErrorLike | undefined {
