@@ -63,6 +63,8 @@ export function parseSeconds(value: unknown): ParsedSeconds {
   if (value === undefined || value === null || value === '') return { ok: false, problem: 'missing' };
   const seconds =
     typeof value === 'number' ? value : typeof value === 'string' && /^\s*[+]?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0) return { ok: false, problem: 'invalid' };
-  return { ok: true, ms: Math.round(seconds * 1000) };
+  // Checked after rounding: 0.0004 s is 0 ms, which is no interval at all.
+  const ms = Math.round(seconds * 1000);
+  if (!Number.isFinite(ms) || ms <= 0) return { ok: false, problem: 'invalid' };
+  return { ok: true, ms };
 }

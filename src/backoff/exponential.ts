@@ -44,8 +44,9 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
   if (factor < 1) throw new RangeError(`factor must be at least 1, got ${factor}`);
   const max = nonNegative('maxDelayMs', options.maxDelayMs ?? 60_000);
   const jitter = options.jitter ?? 'full';
+  // initial × factor^n overflows to Infinity for large n; 0 × Infinity would be NaN, so 0 stays 0.
   const exponential = (attempt: number): number =>
-    Math.min(max, initial * factor ** Math.max(0, attempt - 1));
+    initial === 0 ? 0 : Math.min(max, initial * factor ** Math.max(0, attempt - 1));
   switch (jitter) {
     case 'none':
       return ({ attempt }) => exponential(attempt);

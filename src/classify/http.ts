@@ -51,7 +51,8 @@ export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: num
 
   const awsType = header('x-amzn-errortype') ?? stringMember(parsed, 'code') ?? stringMember(parsed, '__type');
   if (awsType !== undefined) {
-    const name = awsType.split(/[:,]/)[0]!.trim();
+    // "Name:namespace-uri", "Name,…" or "namespace#Name": the AWS SDK's own reading of the type.
+    const name = awsType.split(/[:,]/)[0]!.split('#').at(-1)!.trim();
     const outcome = outcomeFromAwsException(name, {
       description: parsed?.['error_description'] ?? parsed?.['message'],
       reason: parsed?.['reason'],
@@ -97,7 +98,8 @@ export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet 
   const token: { -readonly [K in keyof TokenSet]: TokenSet[K] } = { accessToken, raw: body };
   const tokenType = body['token_type'] ?? body['tokenType'];
   if (typeof tokenType === 'string') token.tokenType = tokenType;
-  const expiresIn = Number(body['expires_in'] ?? body['expiresIn']);
+  const rawExpiresIn = body['expires_in'] ?? body['expiresIn'];
+  const expiresIn = typeof rawExpiresIn === 'number' || (typeof rawExpiresIn === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(rawExpiresIn)) ? Number(rawExpiresIn) : Number.NaN;
   if (Number.isFinite(expiresIn) && expiresIn > 0) token.expiresInSeconds = expiresIn;
   const refreshToken = body['refresh_token'] ?? body['refreshToken'];
   if (typeof refreshToken === 'string') token.refreshToken = refreshToken;

@@ -1,3 +1,5 @@
+const HTTP_DATE = /^[A-Za-z]{3,9},? +(\d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4}|[A-Za-z]{3} +\d{1,2}) +\d{2}:\d{2}:\d{2}( +GMT| +\d{4})?$/;
+
 /**
  * Reads a `Retry-After` header: delay-seconds or an HTTP-date (RFC 9110
  * §10.2.3). Returns milliseconds from now, or `undefined` when absent or
@@ -18,9 +20,13 @@ export function parseRetryAfter(value: string | null | undefined, wallNowMs: num
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (text === '') return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // An HTTP-date always names a weekday or month; this keeps bare numbers like "1.5" from reading as dates.
-  if (!/[a-z]/i.test(text)) return undefined;
+  if (/^\d+$/.test(text)) {
+    const ms = Number(text) * 1000;
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  // The three HTTP-date forms (IMF-fixdate, RFC 850, asctime) all name a month and give hh:mm:ss;
+  // anything else is refused rather than left to Date.parse's guesswork.
+  if (!HTTP_DATE.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - wallNowMs);

@@ -108,7 +108,7 @@ function start<TToken>(config: PollConfig, now: number): Transition<TToken> {
   if (expired) return settle(state, expired, 0, now, effects);
   const firstAt = config.firstPoll === 'immediate' ? now : issuedAt + config.intervalMs;
   if (firstAt <= now) return { state: poll(state, now, config, effects), effects };
-  return { state: waitUntil(state, 'pending', firstAt, now, effects), effects };
+  return { state: waitUntil(draft(state), 'pending', firstAt, now, effects), effects };
 }
 
 function onTimer<TToken>(state: Active, now: number, random: number, config: PollConfig): Transition<TToken> {
@@ -117,7 +117,7 @@ function onTimer<TToken>(state: Active, now: number, random: number, config: Pol
   if (state.phase === 'waiting') {
     if (now >= state.deadlineAt) return settle(state, { status: 'expired', source: 'deadline' }, state.attempt, now, effects);
     if (now >= state.dueAt) return { state: poll(state, now, config, effects), effects };
-    return { state: waitUntil(state, state.status, state.dueAt, now, effects), effects };
+    return { state: waitUntil(draft(state), state.status, state.dueAt, now, effects), effects };
   }
   if (now < state.dueAt) {
     effects.push(schedule(Math.min(state.dueAt, state.timeoutAt), now));
@@ -163,8 +163,11 @@ function onResponse<TToken>(
       const dueAt = Math.max(now, intervalBase(state, now, config) + state.intervalMs);
       if (state.status !== 'pending') effects.push(emit('stateChange', { from: state.status, to: 'pending', at: now }));
       effects.push(emit('pending', { attempt, at: now, nextPollInMs: dueAt - now }));
-      const reset: Active = { ...state, faults: 0, backoffMs: 0, compliantSlowDowns: 0 };
-      return { state: waitUntil(reset, 'pending', dueAt, now, effects, state.intervalMs, true), effects };
+      const next = draft(state);
+      next.faults = 0;
+      next.backoffMs = 0;
+      next.compliantSlowDowns = 0;
+      return { state: waitUntil(next, 'pending', dueAt, now, effects, state.intervalMs, true), effects };
     }
     case 'slow_down':
       return onSlowDown<TToken>(state, outcome.interval, now, config, effects);
@@ -182,7 +185,12 @@ function onSlowDown<TToken>(state: Active, interval: unknown, now: number, confi
     state.lastRequestAt - state.previousRequestAt >= state.intervalMs;
   const compliantSlowDowns = compliant ? state.compliantSlowDowns + 1 : 0;
   const warnDrift = !state.driftWarned && compliantSlowDowns >= config.driftThreshold;
-  const raised: Active = { ...state, intervalMs, faults: 0, backoffMs: 0, compliantSlowDowns, driftWarned: state.driftWarned || warnDrift };
+  const raised = draft(state);
+  raised.intervalMs = intervalMs;
+  raised.faults = 0;
+  raised.backoffMs = 0;
+  raised.compliantSlowDowns = compliantSlowDowns;
+  raised.driftWarned = state.driftWarned || warnDrift;
   if (state.status !== 'slow-down') effects.push(emit('stateChange', { from: state.status, to: 'slow-down', at: now }));
   effects.push(
     emit('slowDown', {
@@ -239,8 +247,10 @@ function onFault<TToken>(
   };
   if (state.status !== 'retrying') effects.push(emit('stateChange', { from: state.status, to: 'retrying', at: now }));
   effects.push(emit('retry', retry));
-  const next = waitUntil({ ...state, faults, backoffMs }, 'retrying', now + delayMs, now, effects, delayMs, true);
-  return { state: next, effects };
+  const next = draft(state);
+  next.faults = faults;
+  next.backoffMs = backoffMs;
+  return { state: waitUntil(next, 'retrying', now + delayMs, now, effects, delayMs, true), effects };
 }
 
 /** Reads the `interval` a `slow_down` answer carried, clamped to the ceiling; warns about bad values. */
@@ -261,14 +271,12 @@ function serverInterval<TToken>(interval: unknown, now: number, config: PollConf
 /** Sends a request now: emits `attempt`, asks for the request, and schedules its timeout. */
 function poll<TToken>(state: Active, now: number, config: PollConfig, effects: Effects<TToken>): Active {
   const attempt = state.attempt + 1;
-  const next: Active = {
-    ...state,
-    phase: 'polling',
-    attempt,
-    previousRequestAt: state.lastRequestAt,
-    lastRequestAt: now,
-    dueAt: now + config.requestTimeoutMs,
-  };
+  const next = draft(state);
+  next.phase = 'polling';
+  next.attempt = attempt;
+  next.previousRequestAt = state.lastRequestAt;
+  next.lastRequestAt = now;
+  next.dueAt = now + config.requestTimeoutMs;
   const event: { -readonly [K in keyof CoreEvents['attempt']]: CoreEvents['attempt'][K] } = { attempt, at: now, intervalMs: state.intervalMs };
   if (state.lastRequestAt !== undefined) event.sinceLastRequestMs = now - state.lastRequestAt;
   effects.push(emit('attempt', event), { type: 'request', attempt }, schedule(Math.min(next.dueAt, next.timeoutAt), now));
@@ -277,10 +285,11 @@ function poll<TToken>(state: Active, now: number, config: PollConfig, effects: E
 
 /**
  * Waits until `dueAt` (never before now). The wake-up is cut short at the
- * deadline or the caller's timeout, where the flow then settles.
+ * deadline or the caller's timeout, where the flow then settles. Takes a
+ * fresh {@link draft} and fills it in.
  */
 function waitUntil<TToken>(
-  state: Active,
+  state: Draft,
   status: Active['status'],
   dueAt: number,
   now: number,
@@ -291,7 +300,37 @@ function waitUntil<TToken>(
   if (!statusAnnounced && state.status !== status) effects.push(emit('stateChange', { from: state.status, to: status, at: now }));
   const due = Math.max(now, dueAt);
   effects.push(schedule(Math.min(due, state.deadlineAt, state.timeoutAt), now));
-  return { ...state, status, phase: 'waiting', dueAt: due, lastWaitMs: waitMs };
+  state.status = status;
+  state.phase = 'waiting';
+  state.dueAt = due;
+  state.lastWaitMs = waitMs;
+  return state;
+}
+
+type Draft = { -readonly [K in keyof Active]: Active[K] };
+
+/**
+ * A fresh copy of an active state to fill in before it is returned. Written
+ * out field by field: the state keeps one shape, and V8 copies it an order of
+ * magnitude faster than an object spread (measured in bench/).
+ */
+function draft(s: Active): Draft {
+  return {
+    status: s.status,
+    phase: s.phase,
+    intervalMs: s.intervalMs,
+    deadlineAt: s.deadlineAt,
+    timeoutAt: s.timeoutAt,
+    dueAt: s.dueAt,
+    attempt: s.attempt,
+    lastRequestAt: s.lastRequestAt,
+    previousRequestAt: s.previousRequestAt,
+    lastWaitMs: s.lastWaitMs,
+    faults: s.faults,
+    backoffMs: s.backoffMs,
+    compliantSlowDowns: s.compliantSlowDowns,
+    driftWarned: s.driftWarned,
+  };
 }
 
 function intervalBase(state: Active, now: number, config: PollConfig): number {
@@ -346,7 +385,7 @@ function schedule<TToken>(at: number, now: number): PollEffect<TToken> {
 }
 
 function emit<K extends keyof CoreEvents>(name: K, payload: CoreEvents[K]): PollEffect<never> {
-  return { type: 'emit', name, payload: Object.freeze(payload) } as unknown as PollEffect<never>;
+  return { type: 'emit', name, payload } as unknown as PollEffect<never>;
 }
 
 function warn(warning: ConfigWarning, now: number): PollEffect<never> {

@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'vitest';
+import { classifyHttpResponse, parseRetryAfter, tokenSetFrom } from '../../src/index.js';
+
+describe('classify quirks', () => {
+  describe('should read Retry-After strictly', () => {
+    test.each(['soon 2', 'tomorrow', '2015-10-21', 'Wed, 21 Oct 2015'])('when the value %j is not an HTTP-date or seconds', (value) => {
+      expect(parseRetryAfter(value, 0)).toBeUndefined();
+    });
+
+    test('when delay-seconds is too large to represent', () => {
+      expect(parseRetryAfter('9'.repeat(400), 0)).toBeUndefined();
+    });
+
+    test.each([
+      ['Wed, 21 Oct 2015 07:28:30 GMT'],
+      ['Wednesday, 21-Oct-15 07:28:30 GMT'],
+      ['Wed Oct 21 07:28:30 2015'],
+    ])('when the date %j is in one of the three HTTP-date forms', (value) => {
+      expect(parseRetryAfter(value, Date.UTC(2015, 9, 21, 7, 28, 0))).toBe(30_000);
+    });
+  });
+
+  describe('should read AWS error types the way the SDK does', () => {
+    test('when __type is written namespace#Name', () => {
+      const outcome = classifyHttpResponse({ status: 400, body: JSON.stringify({ __type: 'com.amazonaws.ssooidc#AccessDeniedException', message: 'denied' }) }, 0);
+      expect(outcome).toMatchObject({ type: 'access_denied', error: { code: 'access_denied', exception: 'AccessDeniedException', description: 'denied' } });
+    });
+  });
+
+  describe('should only read numbers as expires_in', () => {
+    test.each([true, '0x10', '1e3', [], {}])('when expires_in is %j', (value) => {
+      expect(tokenSetFrom({ access_token: 'a', expires_in: value })?.expiresInSeconds).toBeUndefined();
+    });
+
+    test.each([[3600, 3600], ['3600', 3600], [' 90 ', 90]])('when expires_in is %j', (value, seconds) => {
+      expect(tokenSetFrom({ access_token: 'a', expires_in: value })?.expiresInSeconds).toBe(seconds);
+    });
+  });
+});
