@@ -1,0 +1,29 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const root = join(import.meta.dirname, '../../src');
+const filesIn = (dir: string): string[] => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+const source = (file: string): string => readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+const importsOf = (file: string): string[] =>
+  [...source(file).matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+
+describe('architecture', () => {
+  describe('should keep the core pure', () => {
+    test.each([...filesIn('core'), ...filesIn('backoff')])('when %s imports, it imports only core/ and backoff/', (file) => {
+      for (const specifier of importsOf(file)) {
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\/|^\.\.\/(core|backoff)\//);
+      }
+    });
+
+    test.each([...filesIn('core'), ...filesIn('backoff')])('when %s runs, it reads no clock, random source, timer or network', (file) => {
+      expect(source(file)).not.toMatch(/\b(Date\.now|performance\.now|Math\.random|setTimeout|setInterval|queueMicrotask|fetch|AbortController)\b/);
+    });
+  });
+
+  describe('should never poll with setInterval', () => {
+    test.each(['runtime', 'clock', 'classify', 'testing'].flatMap(filesIn))('when %s is read', (file) => {
+      expect(source(file)).not.toMatch(/\bsetInterval\b/);
+    });
+  });
+});
