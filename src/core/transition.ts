@@ -279,7 +279,10 @@ function poll<TToken>(state: Active, now: number, config: PollConfig, effects: E
   next.dueAt = now + config.requestTimeoutMs;
   const event: { -readonly [K in keyof CoreEvents['attempt']]: CoreEvents['attempt'][K] } = { attempt, at: now, intervalMs: state.intervalMs };
   if (state.lastRequestAt !== undefined) event.sinceLastRequestMs = now - state.lastRequestAt;
-  effects.push(emit('attempt', event), { type: 'request', attempt }, schedule(Math.min(next.dueAt, next.timeoutAt), now));
+  effects.push(emit('attempt', event), { type: 'request', attempt });
+  // With no request timeout and no caller timeout there is nothing to wake up for until the answer comes.
+  const wakeAt = Math.min(next.dueAt, next.timeoutAt);
+  if (wakeAt !== Number.POSITIVE_INFINITY) effects.push(schedule(wakeAt, now));
   return next;
 }
 

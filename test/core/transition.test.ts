@@ -38,6 +38,11 @@ describe('transition', () => {
       expect(schedules(step)[0]).toMatchObject({ at: 7000 });
     });
 
+    test('when there is no request timeout and no caller timeout, nothing is scheduled while the request is in flight', () => {
+      const step = transition(initialState, { type: 'start', now: 0 }, config({ firstPoll: 'immediate', requestTimeoutMs: Number.POSITIVE_INFINITY }));
+      expect(kinds(step)).toEqual(['emit:stateChange', 'emit:attempt', 'request']);
+    });
+
     test('when the device authorization answer arrived earlier than start', () => {
       // issuedAt 0, start at 8000: the interval has already passed, so poll at once; the deadline counts from issuedAt.
       const step = transition(initialState, { type: 'start', now: 8000 }, config({ issuedAt: 0 }));
