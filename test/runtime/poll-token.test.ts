@@ -132,6 +132,26 @@ describe('pollToken', () => {
     });
   });
 
+  describe('should attribute every answer to its own request', () => {
+    test('when a timed-out request answers late, while the next one is in flight, the late answer is dropped', async () => {
+      // Arrange: a transport that ignores its signal, so request 1 answers after it was given up on.
+      const clock = new ManualClock();
+      const answerAt = (at: number, outcome: object): Promise<object> => new Promise((resolve) => clock.setTimeout(() => resolve(outcome), at - clock.now()));
+      const sent: number[] = [];
+      const transport = ({ attempt }: { attempt: number }): Promise<object> => {
+        sent.push(clock.now());
+        return attempt === 1 ? answerAt(30_000, { type: 'authorization_pending' }) : answerAt(33_000, { type: 'success', token });
+      };
+      const poll = pollToken({ transport, clock, intervalSeconds: 5, expiresInSeconds: 600, requestTimeoutMs: 10_000, backoff: () => 0 });
+      // Act
+      const result = await clock.runUntilSettled(poll.result);
+      // Assert: request 1 at 5 s times out at 15 s; request 2 at 25 s; request 1's late pending at 30 s is not request 2's answer.
+      expect(sent).toEqual([5000, 25_000]);
+      expect(result).toEqual({ status: 'fulfilled', value: token });
+      expect(poll.state).toMatchObject({ status: 'granted', at: 33_000 });
+    });
+  });
+
   describe('should cancel cleanly', () => {
     test('when cancelled while the in-flight answer is a grant, the grant is never delivered', async () => {
       // Arrange
