@@ -117,6 +117,7 @@ export {
   LostGrantError,
   InvalidResponseError,
   TransportError,
+  CallbackError,
   PollCancelledError,
   ConfigurationError,
   errorFromState,

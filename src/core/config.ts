@@ -111,7 +111,8 @@ export function createConfig(input: ConfigInput): PollConfig {
     lifetimeMs: lifetime,
     issuedAt: input.issuedAt,
     timeoutMs: input.timeoutMs ?? Number.POSITIVE_INFINITY,
-    requestTimeoutMs: input.requestTimeoutMs ?? 30_000,
+    // A request must time out at some point, or a hung one would hold the flow past its deadline.
+    requestTimeoutMs: input.requestTimeoutMs !== undefined && input.requestTimeoutMs > 0 && Number.isFinite(input.requestTimeoutMs) ? input.requestTimeoutMs : 30_000,
     firstPoll: input.firstPoll ?? 'after-interval',
     intervalFrom: input.intervalFrom ?? 'response',
     maxIntervalMs,

@@ -98,6 +98,7 @@ export interface FaultSummary {
  * Something odd but survivable. `code` says what:
  * - `interval-invalid`, `expires-in-invalid`: 0, negative, NaN or unreadable; the default was used;
  * - `interval-clamped`, `expires-in-clamped`: absurdly large; clamped to the ceiling;
+ * - `issued-at-in-future`: `issuedAt` is later than the clock's `now()` (most likely read from another clock); now was used;
  * - `clock-drift-suspected`: repeated `slow_down` although the spacing complied;
  * - `listener-error`: an event listener threw (polling goes on).
  * @group Events
@@ -121,6 +122,7 @@ export type WarningCode =
   | 'interval-clamped'
   | 'expires-in-invalid'
   | 'expires-in-clamped'
+  | 'issued-at-in-future'
   | 'clock-drift-suspected'
   | 'listener-error';
 

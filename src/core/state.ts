@@ -126,6 +126,8 @@ export interface CancelledState extends TerminalBase {
  * - `lost_grant`: a success answer could not be read, and the device code may be consumed.
  * - `invalid_response`: an answer that is none of the above.
  * - `transport_error`: the transport or classifier threw something unrecognised.
+ * - `callback_error`: another callback the caller supplied (clock, random source, backoff) threw;
+ *   only the driver produces this, the state machine never does.
  * @group Lifecycle
  */
 export type Failure =
@@ -167,6 +169,14 @@ export type Failure =
       /** A description of what was thrown. */
       readonly message: string;
       /** What the transport or classifier threw (non-enumerable). */
+      readonly cause?: unknown;
+    }
+  | {
+      /** Always `'callback_error'`. */
+      readonly kind: 'callback_error';
+      /** A description of what was thrown. */
+      readonly message: string;
+      /** What the callback threw (non-enumerable). */
       readonly cause?: unknown;
     };
 

@@ -2,8 +2,8 @@ import { parseSeconds, slowDownInterval } from '../backoff/device-flow.js';
 import type { ConfigWarning, PollConfig } from './config.js';
 import { summarizeFault, type CoreEvents } from './events.js';
 import type { AbortEffect, PollEffect, PollInput } from './input.js';
-import type { TokenOutcome, TransientOutcome } from './outcome.js';
-import { isTerminal, type ActiveState, type ExpiredState, type IdleState, type PollState, type TerminalState } from './state.js';
+import type { InvalidResponseOutcome, TokenOutcome, TransientOutcome, UnreadableSuccessOutcome } from './outcome.js';
+import { isTerminal, type ActiveState, type ExpiredState, type Failure, type IdleState, type PollState, type TerminalState } from './state.js';
 
 /**
  * The result of one step of the state machine: the next state and what the
@@ -85,7 +85,14 @@ export function transition<TToken>(
 }
 
 function start<TToken>(config: PollConfig, now: number): Transition<TToken> {
-  const issuedAt = config.issuedAt ?? now;
+  const effects: Effects<TToken> = [emit('stateChange', { from: 'idle', to: 'pending', at: now })];
+  for (const warning of config.warnings) effects.push(warn(warning, now));
+  let issuedAt = config.issuedAt ?? now;
+  if (issuedAt > now) {
+    const message = `issuedAt is ${issuedAt - now} ms ahead of the clock's now() (was it read from another clock?); counting from now instead`;
+    effects.push(warn({ code: 'issued-at-in-future', message, value: issuedAt }, now));
+    issuedAt = now;
+  }
   const state: Active = {
     status: 'pending',
     phase: 'waiting',
@@ -102,8 +109,6 @@ function start<TToken>(config: PollConfig, now: number): Transition<TToken> {
     compliantSlowDowns: 0,
     driftWarned: false,
   };
-  const effects: Effects<TToken> = [emit('stateChange', { from: 'idle', to: 'pending', at: now })];
-  for (const warning of config.warnings) effects.push(warn(warning, now));
   const expired = overdue(state, now);
   if (expired) return settle(state, expired, 0, now, effects);
   const firstAt = config.firstPoll === 'immediate' ? now : issuedAt + config.intervalMs;
@@ -148,11 +153,11 @@ function onResponse<TToken>(
     case 'oauth_error':
       return settle(state, { status: 'failed', failure: { kind: 'oauth_error', error: outcome.error } }, attempt, now, effects);
     case 'unreadable_success':
-      return settle(state, { status: 'failed', failure: { ...outcome, kind: 'lost_grant' } }, attempt, now, effects);
+      return settle(state, { status: 'failed', failure: lostGrant(outcome) }, attempt, now, effects);
     case 'invalid_response':
-      return settle(state, { status: 'failed', failure: { ...outcome, kind: 'invalid_response' } }, attempt, now, effects);
+      return settle(state, { status: 'failed', failure: invalidResponse(outcome) }, attempt, now, effects);
     case 'transport_error':
-      return settle(state, { status: 'failed', failure: { ...outcome, kind: 'transport_error' } }, attempt, now, effects);
+      return settle(state, { status: 'failed', failure: { kind: 'transport_error', message: outcome.message, cause: outcome.cause } }, attempt, now, effects);
     default:
       break;
   }
@@ -162,7 +167,7 @@ function onResponse<TToken>(
     case 'authorization_pending': {
       const dueAt = Math.max(now, intervalBase(state, now, config) + state.intervalMs);
       if (state.status !== 'pending') effects.push(emit('stateChange', { from: state.status, to: 'pending', at: now }));
-      effects.push(emit('pending', { attempt, at: now, nextPollInMs: dueAt - now }));
+      effects.push(emit('pending', { attempt, at: now, nextPollInMs: wakeAt(state, dueAt) - now }));
       const next = draft(state);
       next.faults = 0;
       next.backoffMs = 0;
@@ -242,7 +247,8 @@ function onFault<TToken>(
     fault: summarizeFault(fault),
     attempt: state.attempt,
     faults,
-    delayMs,
+    // What the flow will really wait: a wait that would cross the deadline ends there.
+    delayMs: wakeAt(state, now + delayMs) - now,
     retriesLeft: config.transientRetries - faults,
   };
   if (state.status !== 'retrying') effects.push(emit('stateChange', { from: state.status, to: 'retrying', at: now }));
@@ -279,10 +285,7 @@ function poll<TToken>(state: Active, now: number, config: PollConfig, effects: E
   next.dueAt = now + config.requestTimeoutMs;
   const event: { -readonly [K in keyof CoreEvents['attempt']]: CoreEvents['attempt'][K] } = { attempt, at: now, intervalMs: state.intervalMs };
   if (state.lastRequestAt !== undefined) event.sinceLastRequestMs = now - state.lastRequestAt;
-  effects.push(emit('attempt', event), { type: 'request', attempt });
-  // With no request timeout and no caller timeout there is nothing to wake up for until the answer comes.
-  const wakeAt = Math.min(next.dueAt, next.timeoutAt);
-  if (wakeAt !== Number.POSITIVE_INFINITY) effects.push(schedule(wakeAt, now));
+  effects.push(emit('attempt', event), { type: 'request', attempt }, schedule(Math.min(next.dueAt, next.timeoutAt), now));
   return next;
 }
 
@@ -302,7 +305,7 @@ function waitUntil<TToken>(
 ): Active {
   if (!statusAnnounced && state.status !== status) effects.push(emit('stateChange', { from: state.status, to: status, at: now }));
   const due = Math.max(now, dueAt);
-  effects.push(schedule(Math.min(due, state.deadlineAt, state.timeoutAt), now));
+  effects.push(schedule(wakeAt(state, due), now));
   state.status = status;
   state.phase = 'waiting';
   state.dueAt = due;
@@ -334,6 +337,23 @@ function draft(s: Active): Draft {
     compliantSlowDowns: s.compliantSlowDowns,
     driftWarned: s.driftWarned,
   };
+}
+
+/** When a wait for `dueAt` really wakes the machine: at the deadline or the caller's timeout, if sooner. */
+function wakeAt(state: Active, dueAt: number): number {
+  return Math.min(dueAt, state.deadlineAt, state.timeoutAt);
+}
+
+function lostGrant(outcome: UnreadableSuccessOutcome): Failure {
+  return outcome.status === undefined
+    ? { kind: 'lost_grant', message: outcome.message, cause: outcome.cause }
+    : { kind: 'lost_grant', message: outcome.message, cause: outcome.cause, status: outcome.status };
+}
+
+function invalidResponse(outcome: InvalidResponseOutcome): Failure {
+  return outcome.status === undefined
+    ? { kind: 'invalid_response', message: outcome.message }
+    : { kind: 'invalid_response', message: outcome.message, status: outcome.status };
 }
 
 function intervalBase(state: Active, now: number, config: PollConfig): number {

@@ -94,6 +94,19 @@ export class TransportError extends TokenPollError {
 }
 
 /**
+ * A callback the caller supplied (the clock, the random source, a backoff
+ * strategy) threw, so the flow could not go on. `cause` is what it threw.
+ * @group Errors
+ */
+export class CallbackError extends TokenPollError {
+  /** Always `'CallbackError'`. */
+  override readonly name = 'CallbackError';
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCode.CALLBACK_ERROR, message, { cause });
+  }
+}
+
+/**
  * The caller cancelled, by `cancel()` or through its AbortSignal. `cause` is
  * the reason given, or the signal's `reason`.
  * @group Errors

@@ -1,7 +1,7 @@
 import type { TerminalState } from '../core/state.js';
 import type { TokenPollError } from './base.js';
 import { AccessDeniedError, ExpiredTokenError, OAuthError, PollTimeoutError } from './outcomes.js';
-import { InvalidResponseError, LostGrantError, PollCancelledError, RetriesExhaustedError, TransportError } from './failures.js';
+import { CallbackError, InvalidResponseError, LostGrantError, PollCancelledError, RetriesExhaustedError, TransportError } from './failures.js';
 
 /**
  * The error that a terminal state other than `granted` rejects with.
@@ -29,6 +29,8 @@ export function errorFromState(state: Exclude<TerminalState, { status: 'granted'
           return new InvalidResponseError(failure.message, failure.status);
         case 'transport_error':
           return new TransportError(failure.message, failure.cause);
+        case 'callback_error':
+          return new CallbackError(failure.message, failure.cause);
         default: {
           const unknown: never = failure;
           throw new TypeError(`unknown failure ${String(unknown)}`);

@@ -6,6 +6,7 @@ export {
   LostGrantError,
   InvalidResponseError,
   TransportError,
+  CallbackError,
   PollCancelledError,
   ConfigurationError,
 } from './failures.js';

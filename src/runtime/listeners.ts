@@ -5,8 +5,8 @@ type Listener = (...args: any[]) => void;
 
 /**
  * An eventemitter3 instance whose listeners cannot break the emitter: each
- * listener is wrapped so that a throw is reported through `onError` and the
- * remaining listeners still run. `off` takes the listener as it was given.
+ * listener is wrapped so that a throw (or an async listener's rejection) is
+ * reported through `onError` and the remaining listeners still run. `off` takes the listener as it was given.
  * @internal
  */
 export class IsolatedListeners<TEvents extends object> {
@@ -22,7 +22,11 @@ export class IsolatedListeners<TEvents extends object> {
     const wrapper = (payload: TEvents[K]): void => {
       if (once) this.#forget(event, listener as Listener, wrapper as Listener);
       try {
-        listener(payload);
+        // An async listener's rejection is caught too: it must not become an unhandled rejection.
+        const result: unknown = listener(payload);
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+          (result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.#onError(error, event));
+        }
       } catch (error) {
         this.#onError(error, event);
       }

@@ -35,7 +35,7 @@ export interface PollTokenOptions<TToken = TokenSet> {
   readonly signal?: AbortSignal | undefined;
   /** The caller's own limit on the whole poll, in ms; the flow then settles `expired` with source `timeout`. @defaultValue none */
   readonly timeoutMs?: number | undefined;
-  /** How long one request may take before it is aborted and counted as a timeout. @defaultValue 30000 */
+  /** How long one request may take before it is aborted and counted as a timeout; finite, so a hung request cannot outlive the deadline. @defaultValue 30000 */
   readonly requestTimeoutMs?: number | undefined;
   /** Send the first poll at once, or one interval after `issuedAt`. @defaultValue 'after-interval' */
   readonly firstPoll?: 'immediate' | 'after-interval' | undefined;
@@ -86,7 +86,7 @@ export function resolveOptions<TToken>(options: PollTokenOptions<TToken>): PollC
   }
   number(options.issuedAt, 'issuedAt', Number.NEGATIVE_INFINITY);
   number(options.timeoutMs, 'timeoutMs', 0, true);
-  number(options.requestTimeoutMs, 'requestTimeoutMs', 1, true);
+  number(options.requestTimeoutMs, 'requestTimeoutMs', 1);
   number(options.maxIntervalMs, 'maxIntervalMs', 1);
   number(options.maxLifetimeMs, 'maxLifetimeMs', 1);
   number(options.transientRetries, 'transientRetries', 0, true);

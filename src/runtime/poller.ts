@@ -1,5 +1,5 @@
 import PCancelable from 'p-cancelable';
-import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
+import { classifyTokenResponse, type Classifier, type TransportAnswer } from '../classify/classify.js';
 import { systemClock, type Clock, type TimerOptions } from '../clock/clock.js';
 import type { PollConfig } from '../core/config.js';
 import type { AbortEffect, PollEffect, PollInput } from '../core/input.js';
@@ -92,7 +92,9 @@ export class Poller<TToken> implements PollHandle<TToken> {
   #listeners: IsolatedListeners<PollEvents<TToken>> | undefined;
   #timer: unknown = undefined;
   #request: InFlightRequest | undefined;
-  #queue: PollInput<TToken>[] = [];
+  #queue: (() => PollInput<TToken>)[] = [];
+  #snapshot: PollState<TToken> | undefined;
+  #resultCancelReason: unknown;
   #dispatching = false;
   #cancelling = false;
   #resolve!: (token: TToken) => void;
@@ -110,7 +112,15 @@ export class Poller<TToken> implements PollHandle<TToken> {
       this.#resolve = resolve;
       this.#reject = reject;
       onCancel.shouldReject = false;
-      onCancel(() => this.cancel(new DOMException('result.cancel() was called', 'AbortError')));
+      onCancel(() => this.cancel(this.#resultCancelReason));
+    });
+    // p-cancelable calls its handlers without the reason; keep it for them.
+    const cancelResult = this.result.cancel.bind(this.result);
+    Object.defineProperty(this.result, 'cancel', {
+      value: (reason?: unknown): void => {
+        this.#resultCancelReason = reason;
+        cancelResult();
+      },
     });
     this.result.catch(noop);
     // Start in a microtask, so that listeners attached right after pollToken() returns see every event.
@@ -118,13 +128,15 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   get state(): PollState<TToken> {
-    return this.#state;
+    // The machine's own state is not frozen (copying it field by field is what keeps a poll cheap),
+    // so callers get a frozen copy, made at most once per transition.
+    return (this.#snapshot ??= Object.freeze({ ...this.#state }));
   }
 
-  cancel(reason?: unknown): void {
+  cancel(reason: unknown = new DOMException('The poll was cancelled', 'AbortError')): void {
     if (isTerminal(this.#state)) return;
     this.#cancelling = true;
-    this.#dispatch({ type: 'cancel', now: this.#clock.now(), reason });
+    this.#dispatch(() => ({ type: 'cancel', now: this.#clock.now(), reason }));
   }
 
   on<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
@@ -147,32 +159,62 @@ export class Poller<TToken> implements PollHandle<TToken> {
     const signal = this.#signal;
     if (signal?.aborted) return this.cancel(signal.reason);
     signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#dispatch({ type: 'start', now: this.#clock.now() });
+    this.#dispatch(() => ({ type: 'start', now: this.#clock.now() }));
   };
 
   readonly #onAbort = (): void => this.cancel(this.#signal?.reason);
 
   readonly #onTimer = (): void => {
     this.#timer = undefined;
-    this.#dispatch({ type: 'timerFired', now: this.#clock.now(), random: this.#random() });
+    this.#dispatch(() => ({ type: 'timerFired', now: this.#clock.now(), random: this.#random() }));
   };
 
-  #dispatch(input: PollInput<TToken>): void {
+  /**
+   * Feeds one input to the machine and runs its effects. The input is built
+   * here, under the same guard, because building it calls the caller's clock
+   * and random source. Should any caller-supplied callback throw (clock,
+   * random, backoff), the flow fails with a {@link CallbackError} instead of
+   * hanging with an uncaught exception.
+   */
+  #dispatch(makeInput: () => PollInput<TToken>): void {
     // Inputs raised while effects run (a listener calling cancel()) wait their turn.
     if (this.#dispatching) {
-      this.#queue.push(input);
+      this.#queue.push(makeInput);
       return;
     }
     this.#dispatching = true;
     try {
-      for (let next: PollInput<TToken> | undefined = input; next; next = this.#queue.shift()) {
-        const step = transition(this.#state, next, this.#config);
+      for (let next: (() => PollInput<TToken>) | undefined = makeInput; next; next = this.#queue.shift()) {
+        const step = transition(this.#state, next(), this.#config);
         this.#state = step.state;
+        this.#snapshot = undefined;
         for (const effect of step.effects) this.#run(effect);
       }
+    } catch (error) {
+      this.#queue.length = 0;
+      this.#crash(error);
     } finally {
       this.#dispatching = false;
     }
+  }
+
+  #crash(error: unknown): void {
+    if (isTerminal(this.#state)) return;
+    const failure = { kind: 'callback_error', message: `a callback threw: ${error instanceof Error ? error.message : String(error)}` } as const;
+    Object.defineProperty(failure, 'cause', { value: error, enumerable: false });
+    const from = this.#state.status;
+    const attempt = from === 'idle' ? 0 : this.#state.attempt;
+    let at: number;
+    try {
+      at = this.#clock.now();
+    } catch {
+      at = Number.NaN;
+    }
+    const state: TerminalState<TToken> = Object.freeze({ status: 'failed', failure: Object.freeze(failure), attempt, at });
+    this.#state = state;
+    this.#snapshot = undefined;
+    this.#run({ type: 'emit', name: 'stateChange', payload: { from, to: 'failed', at } });
+    this.#settle(state);
   }
 
   #run(effect: PollEffect<TToken>): void {
@@ -217,17 +259,19 @@ export class Poller<TToken> implements PollHandle<TToken> {
     );
   }
 
-  #answer(request: InFlightRequest, answer: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
+  #answer(request: InFlightRequest, answer: TransportAnswer): void {
     // Answers to aborted or superseded requests are dropped: after cancel, nothing is delivered.
     if (request !== this.#request || request.aborted || isTerminal(this.#state)) return;
     this.#request = undefined;
-    let outcome: TokenOutcome<TToken>;
+    this.#dispatch(() => ({ type: 'responseReceived', now: this.#clock.now(), outcome: this.#classifyAnswer(answer), random: this.#random() }));
+  }
+
+  #classifyAnswer(answer: TransportAnswer): TokenOutcome<TToken> {
     try {
-      outcome = this.#classify(answer, { wallNow: this.#clock.wallNow() });
+      return this.#classify(answer, { wallNow: this.#clock.wallNow() });
     } catch (error) {
-      outcome = { type: 'transport_error', message: `the classifier threw: ${error instanceof Error ? error.message : String(error)}`, cause: error };
+      return { type: 'transport_error', message: `the classifier threw: ${error instanceof Error ? error.message : String(error)}`, cause: error };
     }
-    this.#dispatch({ type: 'responseReceived', now: this.#clock.now(), outcome, random: this.#random() });
   }
 
   #abortRequest(effect: AbortEffect): void {
@@ -242,7 +286,11 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   #settle(state: TerminalState<TToken>): void {
-    this.#clearTimer();
+    try {
+      this.#clearTimer();
+    } catch {
+      // A clock whose clearTimeout throws cannot keep the flow from settling.
+    }
     this.#request?.abort(new DOMException('The poll has settled', 'AbortError'));
     this.#request = undefined;
     this.#signal?.removeEventListener('abort', this.#onAbort);
@@ -276,16 +324,14 @@ export class Poller<TToken> implements PollHandle<TToken> {
 
   #onListenerError(error: unknown, event: keyof PollEvents<TToken>): void {
     // A throwing warning listener is not reported again, or it would recurse.
-    if (event === 'warning' || !this.#listeners?.has('warning')) return;
-    this.#listeners.emit(
-      'warning',
-      Object.freeze({
-        code: 'listener-error',
-        message: `a listener for '${String(event)}' threw: ${error instanceof Error ? error.message : String(error)}`,
-        at: this.#clock.now(),
-        cause: error,
-      }),
-    );
+    const listeners = this.#listeners;
+    if (event === 'warning' || !listeners?.has('warning')) return;
+    try {
+      const message = `a listener for '${String(event)}' threw: ${error instanceof Error ? error.message : String(error)}`;
+      listeners.emit('warning', Object.freeze({ code: 'listener-error', message, at: this.#clock.now(), cause: error }));
+    } catch {
+      // Reporting is best effort: nothing a listener did may break the poll.
+    }
   }
 }
 

@@ -38,9 +38,14 @@ describe('transition', () => {
       expect(schedules(step)[0]).toMatchObject({ at: 7000 });
     });
 
-    test('when there is no request timeout and no caller timeout, nothing is scheduled while the request is in flight', () => {
-      const step = transition(initialState, { type: 'start', now: 0 }, config({ firstPoll: 'immediate', requestTimeoutMs: Number.POSITIVE_INFINITY }));
-      expect(kinds(step)).toEqual(['emit:stateChange', 'emit:attempt', 'request']);
+    test('when issuedAt is ahead of the clock, it counts from now and warns', () => {
+      const step = transition(initialState, { type: 'start', now: 1000 }, config({ issuedAt: 1_700_000_000_000 }));
+      expect(step.state).toMatchObject({ deadlineAt: 601_000, dueAt: 6000 });
+      expect(warnings(step)).toEqual(['issued-at-in-future']);
+    });
+
+    test('when the request timeout is not finite, the default applies', () => {
+      expect(config({ requestTimeoutMs: Number.POSITIVE_INFINITY }).requestTimeoutMs).toBe(30_000);
     });
 
     test('when the device authorization answer arrived earlier than start', () => {
@@ -164,6 +169,14 @@ describe('transition', () => {
       expect(kinds(expired)).not.toContain('request');
     });
 
+    test('when a wait is cut short by the deadline, the events announce the real wait', () => {
+      const c = config({ interval: 5, expiresIn: 8, backoff: () => 60_000 });
+      const pending = transition(polled(c), { type: 'responseReceived', now: 5000, outcome: { type: 'authorization_pending' } }, c);
+      expect(emitted(pending, 'pending')[0]).toMatchObject({ nextPollInMs: 3000 });
+      const faulted = transition(polled(c), { type: 'responseReceived', now: 5000, outcome: { type: 'network_error', message: 'reset' } }, c);
+      expect(emitted(faulted, 'retry')[0]).toMatchObject({ delayMs: 3000 });
+    });
+
     test('when pending arrives after the deadline, the flow expires locally', () => {
       const c = config({ interval: 5, expiresIn: 6, requestTimeoutMs: 5000 });
       const step = transition(polled(c), { type: 'responseReceived', now: 6500, outcome: pending }, c);
@@ -190,6 +203,11 @@ describe('transition', () => {
   });
 
   describe('should settle on terminal answers', () => {
+    test('when a failure keeps what the outcome said, without its type tag', () => {
+      const step = transition(polled(config()), { type: 'responseReceived', now: 5000, outcome: { type: 'unreadable_success', status: 200, message: 'truncated' } }, config());
+      expect(step.state).toEqual({ status: 'failed', failure: { kind: 'lost_grant', status: 200, message: 'truncated' }, attempt: 1, at: 5000 });
+    });
+
     test.each([
       [{ type: 'access_denied', error: { code: 'access_denied', reason: 'KMS_AccessDeniedException' } }, { status: 'denied', error: { reason: 'KMS_AccessDeniedException' } }],
       [{ type: 'oauth_error', error: { code: 'invalid_grant' } }, { status: 'failed', failure: { kind: 'oauth_error', error: { code: 'invalid_grant' } } }],

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
   AccessDeniedError,
+  CallbackError,
   ConfigurationError,
   ErrorCode,
   ExpiredTokenError,
@@ -121,6 +122,18 @@ describe('pollToken', () => {
     });
   });
 
+  describe('should expose a frozen snapshot of its state', () => {
+    test('when a caller tries to change it, the flow is unaffected', async () => {
+      const run = startFlow([pending, pending, grant], { intervalSeconds: 5 });
+      await flushCallbacks();
+      const snapshot = run.poll.state as { intervalMs: number };
+      expect(Object.isFrozen(snapshot)).toBe(true);
+      expect(() => (snapshot.intervalMs = 1)).toThrow(TypeError);
+      await runFlow(run);
+      expect(run.transport.requests.map((r) => r.at)).toEqual([5000, 10_000, 15_000]);
+    });
+  });
+
   describe('should time out requests that hang', () => {
     test('when the server never answers, the request is aborted and retried with a doubled wait', async () => {
       const run = startFlow([{ hang: true }, grant], { intervalSeconds: 5, requestTimeoutMs: 10_000, backoff: () => 0 });
@@ -185,6 +198,48 @@ describe('pollToken', () => {
       expect(run.clock.pendingTimers).toBe(0);
     });
 
+    test.each([
+      ['cancelled', (run: ReturnType<typeof startFlow>) => run.poll.cancel()],
+      ['expired', (run: ReturnType<typeof startFlow>) => run.clock.increment(0)],
+    ])('when the flow ends %s, no listener is left on the caller signal', async (_how, end) => {
+      const controller = new AbortController();
+      const run = startFlow([pending], { signal: controller.signal, expiresInSeconds: 30 });
+      await flushCallbacks();
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      end(run);
+      await runFlow(run);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+
+    test('when cancel() has no reason, the error and the aborted request share one AbortError', async () => {
+      const run = startFlow([{ reply: pending, latencyMs: 1000 }], { firstPoll: 'immediate' });
+      await flushCallbacks();
+      run.poll.cancel();
+      const result = await runFlow(run);
+      const error = (result as PromiseRejectedResult).reason as PollCancelledError;
+      expect(error.cause).toBeInstanceOf(DOMException);
+      expect((error.cause as DOMException).name).toBe('AbortError');
+    });
+
+    test('when result.cancel(reason) is called, the reason is kept', async () => {
+      const run = startFlow([pending]);
+      await flushCallbacks();
+      run.poll.result.cancel('user closed the window');
+      const result = await runFlow(run);
+      expect(((result as PromiseRejectedResult).reason as Error).cause).toBe('user closed the window');
+      expect(run.poll.result.isCanceled).toBe(true);
+    });
+
+    test('when cancelled after the grant arrived but before it was processed, the grant is not delivered', async () => {
+      const run = startFlow([grant], { firstPoll: 'immediate' });
+      await Promise.resolve(); // start: the request is sent and its promise is already resolved
+      expect(run.transport.requests).toHaveLength(1);
+      run.poll.cancel('too late');
+      const result = await runFlow(run);
+      expect(result.status).toBe('rejected');
+      expect(run.events.some((e) => e.name === 'granted')).toBe(false);
+    });
+
     test('when the flow settles, no listener is left on the caller signal', async () => {
       const controller = new AbortController();
       const run = startFlow([pending, grant], { signal: controller.signal });
@@ -222,6 +277,19 @@ describe('pollToken', () => {
   });
 
   describe('should isolate listeners', () => {
+    test('when an async listener rejects, it is reported as a warning, not an unhandled rejection', async () => {
+      const run = startFlow([pending, grant]);
+      run.poll.on('pending', async () => {
+        await Promise.resolve();
+        throw new Error('async listener bug');
+      });
+      const result = await runFlow(run);
+      expect(result.status).toBe('fulfilled');
+      expect(run.events.filter((e) => e.name === 'warning').map((e) => e.payload)).toEqual([
+        expect.objectContaining({ code: 'listener-error', message: "a listener for 'pending' threw: async listener bug" }),
+      ]);
+    });
+
     test('when a listener throws, polling goes on, the result arrives, and a warning reports it', async () => {
       const run = startFlow([pending, pending, grant]);
       run.poll.on('pending', () => {
@@ -245,6 +313,40 @@ describe('pollToken', () => {
       await runFlow(run);
       expect(once).toHaveBeenCalledTimes(1);
       expect(removed).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('should fail, not hang, when a callback throws', () => {
+    test.each([
+      ['backoff', { backoff: () => { throw new Error('backoff bug'); } }, [{ type: 'network_error', message: 'reset' }]],
+      ['random', { random: () => { throw new Error('random bug'); } }, [{ type: 'authorization_pending' }]],
+    ] as const)('when the %s callback throws', async (_name, options, script) => {
+      const clock = new ManualClock();
+      const poll = pollToken({ transport: scriptedTransport(script as unknown as ScriptStep[], { clock, whenExhausted: 'repeat-last' }), clock, expiresInSeconds: 600, ...options });
+      const failed = vi.fn();
+      poll.on('failed', failed);
+      const result = await clock.runUntilSettled(poll.result);
+      const error = (result as PromiseRejectedResult).reason as CallbackError;
+      expect(error).toBeInstanceOf(CallbackError);
+      expect(error.code).toBe(ErrorCode.CALLBACK_ERROR);
+      expect((error.cause as Error).message).toMatch(/bug/);
+      expect(poll.state).toMatchObject({ status: 'failed', failure: { kind: 'callback_error' } });
+      expect(failed).toHaveBeenCalledTimes(1);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when the clock throws on setTimeout', async () => {
+      const clock = new ManualClock();
+      const broken = Object.assign(Object.create(clock) as ManualClock, {
+        now: () => clock.now(),
+        wallNow: () => clock.wallNow(),
+        setTimeout: () => {
+          throw new Error('clock bug');
+        },
+        clearTimeout: (t: unknown) => clock.clearTimeout(t),
+      });
+      const poll = pollToken({ transport: () => ({ type: 'authorization_pending' }), clock: broken, expiresInSeconds: 600 });
+      await expect(poll.result).rejects.toBeInstanceOf(CallbackError);
     });
   });
 
@@ -277,6 +379,7 @@ describe('pollToken', () => {
       ['expiresInSeconds', { transport: () => pending, expiresInSeconds: {} }],
       ['timeoutMs', { transport: () => pending, expiresInSeconds: 600, timeoutMs: -1 }],
       ['requestTimeoutMs', { transport: () => pending, expiresInSeconds: 600, requestTimeoutMs: Number.NaN }],
+      ['requestTimeoutMs', { transport: () => pending, expiresInSeconds: 600, requestTimeoutMs: Number.POSITIVE_INFINITY }],
       ['firstPoll', { transport: () => pending, expiresInSeconds: 600, firstPoll: 'later' }],
       ['clock', { transport: () => pending, expiresInSeconds: 600, clock: { now: () => 0 } }],
       ['signal', { transport: () => pending, expiresInSeconds: 600, signal: 'abort' }],
