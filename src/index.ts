@@ -57,6 +57,7 @@ export { summarizeFault } from './core/index.js';
 export type {
   TokenOutcome,
   TransientOutcome,
+  RetryableOutcome,
   SuccessOutcome,
   PendingOutcome,
   SlowDownOutcome,
@@ -74,6 +75,7 @@ export type {
   TokenSet,
 } from './core/index.js';
 export type { TokenTransport, TokenRequestFunction, TokenRequestContext } from './transports/index.js';
+export { readHttpResponse } from './transports/index.js';
 export type { Classifier, ClassifyContext, TransportAnswer, HttpTokenResponse } from './classify/index.js';
 export { isTransientOutcome } from './core/index.js';
 export {
@@ -94,6 +96,7 @@ export {
   exponentialBackoff,
   capBackoff,
   slowDownInterval,
+  deviceFlowBackoff,
   parseSeconds,
   DEFAULT_INTERVAL_MS,
   SLOW_DOWN_INCREMENT_MS,

@@ -1,3 +1,5 @@
+import type { BackoffStrategy } from './types.js';
+
 /**
  * RFC 8628's default polling interval when the server sends none: 5 s.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
@@ -31,6 +33,30 @@ export const SLOW_DOWN_INCREMENT_MS = 5000;
 export function slowDownInterval(currentMs: number, serverIntervalMs?: number): number {
   const raised = currentMs + SLOW_DOWN_INCREMENT_MS;
   return serverIntervalMs !== undefined && serverIntervalMs > raised ? serverIntervalMs : raised;
+}
+
+/**
+ * The RFC 8628 interval as a {@link BackoffStrategy}: every wait is the
+ * interval, and never less than the previous wait, so a floor raised by
+ * `slow_down` (see {@link slowDownInterval}) and fed back as `previousDelayMs`
+ * is never lowered. It ignores `random`: the RFC interval is not jittered.
+ *
+ * @param intervalMs - The server's interval. @defaultValue 5000 (RFC 8628 §3.2)
+ * @example
+ * ```ts
+ * import { deviceFlowBackoff, slowDownInterval } from 'tokenpoll';
+ * const backoff = deviceFlowBackoff(5000);
+ * let delay = backoff({ attempt: 1, previousDelayMs: 0, random: 0 }); // 5000
+ * delay = slowDownInterval(delay);                                    // 10000 after a slow_down
+ * backoff({ attempt: 2, previousDelayMs: delay, random: 0 });         // 10000
+ * ```
+ * @throws `RangeError` when `intervalMs` is not a positive number.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
+ * @group Backoff
+ */
+export function deviceFlowBackoff(intervalMs: number = DEFAULT_INTERVAL_MS): BackoffStrategy {
+  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new RangeError(`intervalMs must be a positive number, got ${String(intervalMs)}`);
+  return ({ previousDelayMs }) => Math.max(intervalMs, previousDelayMs);
 }
 
 /** The result of {@link parseSeconds}. @group Backoff */

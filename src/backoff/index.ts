@@ -6,4 +6,4 @@ export { constantBackoff } from './constant.js';
 export { linearBackoff } from './linear.js';
 export { exponentialBackoff } from './exponential.js';
 export { capBackoff } from './cap.js';
-export { DEFAULT_INTERVAL_MS, SLOW_DOWN_INCREMENT_MS, slowDownInterval, parseSeconds } from './device-flow.js';
+export { DEFAULT_INTERVAL_MS, SLOW_DOWN_INCREMENT_MS, slowDownInterval, parseSeconds, deviceFlowBackoff } from './device-flow.js';

@@ -34,7 +34,7 @@ export function isHttpTokenResponse(value: unknown): value is HttpTokenResponse 
  * Classifies an HTTP answer from a token endpoint:
  * - AWS's `x-amzn-ErrorType` header names the exception, whatever the status;
  * - any 5xx (HTML bodies included) is a transient `server_error`;
- * - a 429 without an OAuth error body is `rate_limited`; a 408 is a `timeout`;
+ * - a 429 is `rate_limited`, unless its body says `authorization_pending` or `slow_down`; a 408 is a `timeout`;
  * - an OAuth `error` member, in JSON or form-encoded, at any status (GitHub
  *   answers 200 with an error body), is mapped by {@link outcomeFromOAuthError};
  * - a 2xx with an access token is `success`; a 2xx without a readable one is
@@ -66,7 +66,9 @@ export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: num
     return retryAfterMs === undefined ? { type: 'server_error', status, message } : { type: 'server_error', status, message, retryAfterMs };
   }
   const code = stringMember(parsed, 'error');
-  if (status === 429 && code === undefined) {
+  // A 429 is throttling whatever its body calls it (Auth0 says too_many_requests); only the two
+  // RFC 8628 codes that mean "keep polling" keep their own meaning.
+  if (status === 429 && code !== 'authorization_pending' && code !== 'slow_down') {
     const message = 'HTTP 429 Too Many Requests';
     return retryAfterMs === undefined ? { type: 'rate_limited', status, message } : { type: 'rate_limited', status, message, retryAfterMs };
   }

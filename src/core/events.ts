@@ -1,5 +1,5 @@
 import type { PollStatus } from './state.js';
-import type { TransientOutcome } from './outcome.js';
+import type { RetryableOutcome } from './outcome.js';
 
 /**
  * The lifecycle events the state machine itself emits (everything but the
@@ -84,8 +84,8 @@ export interface RetryEvent {
 
 /** A transient fault as events report it. @group Events */
 export interface FaultSummary {
-  /** The kind of transient fault. */
-  readonly type: TransientOutcome['type'];
+  /** The kind of fault: a transient one, or `slow_down` when {@link retry} waits one out. */
+  readonly type: RetryableOutcome['type'];
   /** A human-readable description of the fault. */
   readonly message: string;
   /** The HTTP status, for `server_error` and `rate_limited`. */
@@ -130,8 +130,9 @@ export type WarningCode =
  * Summarises a fault for events and errors, dropping its `cause`.
  * @group Events
  */
-export function summarizeFault(fault: TransientOutcome): FaultSummary {
-  const summary: { -readonly [K in keyof FaultSummary]: FaultSummary[K] } = { type: fault.type, message: fault.message };
+export function summarizeFault(fault: RetryableOutcome): FaultSummary {
+  const message = fault.type === 'slow_down' ? 'the server asked to slow down' : fault.message;
+  const summary: { -readonly [K in keyof FaultSummary]: FaultSummary[K] } = { type: fault.type, message };
   if (fault.type === 'server_error' || fault.type === 'rate_limited') {
     summary.status = fault.status;
     if (fault.retryAfterMs !== undefined) summary.retryAfterMs = fault.retryAfterMs;

@@ -30,6 +30,13 @@ export type TransientOutcome =
   | ServerErrorOutcome
   | RateLimitedOutcome;
 
+/**
+ * What a one-shot call may wait out and try again: a transient fault, or a
+ * `slow_down` (AWS's StartDeviceAuthorization answers SlowDownException).
+ * @group Transports
+ */
+export type RetryableOutcome = TransientOutcome | SlowDownOutcome;
+
 /** The grant arrived. @group Transports */
 export interface SuccessOutcome<TToken = TokenSet> {
   /** Always `'success'`. */

@@ -1,4 +1,5 @@
 import { parseSeconds, slowDownInterval } from '../backoff/device-flow.js';
+import { backoffDelay, transientWaitMs } from '../backoff/transient.js';
 import type { ConfigWarning, PollConfig } from './config.js';
 import { summarizeFault, type CoreEvents } from './events.js';
 import type { AbortEffect, PollEffect, PollInput } from './input.js';
@@ -236,13 +237,10 @@ function onFault<TToken>(
   if (faults > config.transientRetries) {
     return settle(state, { status: 'failed', failure: { kind: 'retries_exhausted', fault, faults } }, state.attempt, now, effects);
   }
-  const computed = config.backoff({ attempt: faults, previousDelayMs: state.backoffMs, random });
-  const backoffMs = Number.isFinite(computed) && computed > 0 ? computed : 0;
-  const retryAfterMs = 'retryAfterMs' in fault && fault.retryAfterMs !== undefined ? fault.retryAfterMs : 0;
-  let delayMs = Math.max(state.intervalMs, backoffMs, retryAfterMs);
+  const backoffMs = backoffDelay(config.backoff, { attempt: faults, previousDelayMs: state.backoffMs, random });
+  let delayMs = transientWaitMs(state.intervalMs, backoffMs, 'retryAfterMs' in fault ? fault.retryAfterMs : undefined);
   // RFC 8628 §3.5: after a connection timeout, reduce the polling frequency; doubling is recommended.
   if (fault.type === 'timeout') delayMs = Math.max(delayMs, state.lastWaitMs * 2);
-  delayMs = Math.ceil(delayMs);
   const retry: CoreEvents['retry'] = {
     fault: summarizeFault(fault),
     attempt: state.attempt,

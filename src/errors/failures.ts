@@ -1,4 +1,4 @@
-import type { TransientOutcome } from '../core/outcome.js';
+import type { RetryableOutcome } from '../core/outcome.js';
 import { summarizeFault, type FaultSummary } from '../core/events.js';
 import { ErrorCode, TokenPollError } from './base.js';
 
@@ -13,9 +13,10 @@ export class TransientFaultError extends TokenPollError {
   override readonly name = 'TransientFaultError';
   /** The fault, without its `cause` (which is the error's own `cause`). */
   readonly fault: FaultSummary;
-  constructor(fault: TransientOutcome) {
-    super(ErrorCode.TRANSIENT_FAULT, `transient fault (${fault.type}): ${fault.message}`, { cause: 'cause' in fault ? fault.cause : undefined });
-    this.fault = summarizeFault(fault);
+  constructor(fault: RetryableOutcome) {
+    const summary = summarizeFault(fault);
+    super(ErrorCode.TRANSIENT_FAULT, `transient fault (${summary.type}): ${summary.message}`, { cause: 'cause' in fault ? fault.cause : undefined });
+    this.fault = summary;
   }
   protected override details(): Record<string, unknown> {
     return { fault: this.fault };
@@ -32,8 +33,8 @@ export class RetriesExhaustedError extends TokenPollError {
   override readonly name = 'RetriesExhaustedError';
   /** Consecutive transient faults, the last included. */
   readonly faults: number;
-  constructor(fault: TransientOutcome, faults: number) {
-    super(ErrorCode.RETRIES_EXHAUSTED, `gave up after ${faults} consecutive transient faults; the last was ${fault.type}: ${fault.message}`, {
+  constructor(fault: RetryableOutcome, faults: number) {
+    super(ErrorCode.RETRIES_EXHAUSTED, `gave up after ${faults} consecutive transient faults; the last was ${fault.type}: ${summarizeFault(fault).message}`, {
       cause: new TransientFaultError(fault),
     });
     this.faults = faults;

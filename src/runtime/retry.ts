@@ -1,11 +1,12 @@
 import pRetry from 'p-retry';
 import { exponentialBackoff } from '../backoff/exponential.js';
 import { SLOW_DOWN_INCREMENT_MS } from '../backoff/device-flow.js';
+import { backoffDelay, transientWaitMs } from '../backoff/transient.js';
 import type { BackoffStrategy } from '../backoff/types.js';
-import { classifyThrown } from '../classify/thrown.js';
+import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { summarizeFault, type RetryEvent } from '../core/events.js';
-import { isTransientOutcome, type TokenOutcome, type TransientOutcome } from '../core/outcome.js';
+import { isTransientOutcome, type RetryableOutcome, type TokenOutcome } from '../core/outcome.js';
 import { ConfigurationError, PollCancelledError, RetriesExhaustedError } from '../errors/failures.js';
 
 /**
@@ -17,8 +18,12 @@ export interface RetryOptions {
   readonly retries?: number | undefined;
   /** The wait before each retry (the largest of this, `Retry-After`, and 5 s after a `slow_down`). @defaultValue exponential from 1 s, factor 2, capped at 20 s, full jitter */
   readonly backoff?: BackoffStrategy | undefined;
-  /** Maps what `fn` threw to an outcome; transient ones and `slow_down` are retried. @defaultValue {@link classifyThrown} */
-  readonly classify?: ((error: unknown) => TokenOutcome<unknown>) | undefined;
+  /**
+   * Maps what `fn` threw to an outcome; transient faults and `slow_down` are
+   * retried, anything else is rethrown. It is called as `classify({ ok: false, error }, { wallNow })`,
+   * the same {@link Classifier} shape as the poller's. @defaultValue {@link classifyTokenResponse}
+   */
+  readonly classify?: Classifier<unknown> | undefined;
   /** Time and timers. @defaultValue {@link systemClock} */
   readonly clock?: Clock | undefined;
   /** A source of numbers in [0, 1) for jitter. @defaultValue Math.random */
@@ -27,7 +32,7 @@ export interface RetryOptions {
   readonly signal?: AbortSignal | undefined;
   /** No retry starts after this much time (on `clock`) since the first attempt. @defaultValue Infinity */
   readonly maxRetryTimeMs?: number | undefined;
-  /** Called before each wait, with the same payload as the poller's `retry` event. */
+  /** Called before each wait, with the same payload as the poller's `retry` event. A listener that throws is ignored. */
   readonly onRetry?: ((event: RetryEvent) => void) | undefined;
   /** Let the process exit during a wait. @defaultValue false */
   readonly unref?: boolean | undefined;
@@ -44,11 +49,27 @@ export interface RetryAttemptContext {
 const defaultBackoff = exponentialBackoff({ maxDelayMs: 20_000 });
 
 /**
+ * Carries what an attempt threw through p-retry untouched. p-retry gives up
+ * at once on a TypeError it does not take for a network error, and replaces
+ * non-Error throws; this wrapper keeps every failure for the classifier.
+ */
+class AttemptFailed extends Error {
+  readonly original: unknown;
+  readonly outcome: TokenOutcome<unknown>;
+  constructor(original: unknown, outcome: TokenOutcome<unknown>) {
+    super('attempt failed');
+    this.original = original;
+    this.outcome = outcome;
+  }
+}
+
+/**
  * Retries a one-shot call (a device authorization request, a client
  * registration, a token refresh) on transient faults, with the same
- * classifier and `retry` event payload as the poller. Built on p-retry, which
- * counts attempts and honours the signal; the waits themselves run on the
- * injectable clock, so they are virtual in tests.
+ * classifier and `retry` event payload as the poller. `fn` signals failure by
+ * throwing; what it returns is the result. Built on p-retry, which counts
+ * attempts and honours the signal; the waits themselves run on the injectable
+ * clock, so they are virtual in tests.
  *
  * When the retries run out on a transient fault it rejects with
  * {@link RetriesExhaustedError}; any other error is rethrown as it is.
@@ -71,57 +92,55 @@ export async function retry<TResult>(fn: (context: RetryAttemptContext) => TResu
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? defaultBackoff;
-  const classify = options.classify ?? classifyThrown;
+  const classify: Classifier<unknown> = options.classify ?? classifyTokenResponse;
   const maxRetryTimeMs = options.maxRetryTimeMs ?? Number.POSITIVE_INFINITY;
-  const controller = new AbortController();
   const outer = options.signal;
-  const onAbort = (): void => controller.abort(outer?.reason);
   if (outer?.aborted) throw new PollCancelledError(outer.reason);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onAbort, { once: true });
 
   const startedAt = clock.now();
   let previousDelayMs = 0;
-  let lastFault: TransientOutcome | undefined;
   let attempts = 0;
+  const attempt = async (attemptNumber: number): Promise<TResult> => {
+    attempts = attemptNumber;
+    try {
+      return await fn({ attempt: attemptNumber, signal: controller.signal });
+    } catch (error) {
+      throw new AttemptFailed(error, classify({ ok: false, error }, { wallNow: clock.wallNow() }));
+    }
+  };
+  const shouldRetry = async ({ error, attemptNumber, retriesLeft }: { error: Error; attemptNumber: number; retriesLeft: number }): Promise<boolean> => {
+    const { outcome } = error as AttemptFailed;
+    if (!isRetryable(outcome)) return false;
+    previousDelayMs = backoffDelay(backoff, { attempt: attemptNumber, previousDelayMs, random: random() });
+    const floorMs = outcome.type === 'slow_down' ? SLOW_DOWN_INCREMENT_MS : 0;
+    const delayMs = transientWaitMs(floorMs, previousDelayMs, 'retryAfterMs' in outcome ? outcome.retryAfterMs : undefined);
+    if (clock.now() - startedAt + delayMs > maxRetryTimeMs) return false;
+    try {
+      options.onRetry?.(Object.freeze({ fault: summarizeFault(outcome), attempt: attemptNumber, faults: attemptNumber, delayMs, retriesLeft: retriesLeft - 1 }));
+    } catch {
+      // A throwing listener must not change what the call does.
+    }
+    await sleep(clock, delayMs, controller.signal, options.unref ?? false);
+    return true;
+  };
   try {
-    return await pRetry(
-      (attempt) => {
-        attempts = attempt;
-        return fn({ attempt, signal: controller.signal });
-      },
-      {
-      retries,
-      // p-retry counts and stops; the waits are ours, on the injectable clock.
-      minTimeout: 0,
-      maxTimeout: 0,
-      signal: controller.signal,
-      shouldRetry: async ({ error, attemptNumber, retriesLeft }) => {
-        const outcome = classify(error);
-        if (!isTransientOutcome(outcome) && outcome.type !== 'slow_down') return false;
-        const fault: TransientOutcome = isTransientOutcome(outcome)
-          ? outcome
-          : { type: 'rate_limited', status: 400, message: 'slow_down: the server asked to slow down' };
-        lastFault = fault;
-        const computed = backoff({ attempt: attemptNumber, previousDelayMs, random: random() });
-        previousDelayMs = Number.isFinite(computed) && computed > 0 ? computed : 0;
-        const retryAfterMs = 'retryAfterMs' in fault && fault.retryAfterMs !== undefined ? fault.retryAfterMs : 0;
-        const delayMs = Math.ceil(Math.max(previousDelayMs, retryAfterMs, outcome.type === 'slow_down' ? SLOW_DOWN_INCREMENT_MS : 0));
-        if (clock.now() - startedAt + delayMs > maxRetryTimeMs) return false;
-        options.onRetry?.(Object.freeze({ fault: summarizeFault(fault), attempt: attemptNumber, faults: attemptNumber, delayMs, retriesLeft: retriesLeft - 1 }));
-        await sleep(clock, delayMs, controller.signal, options.unref ?? false);
-        return true;
-      },
-      },
-    );
+    // p-retry counts and stops; the waits are ours, on the injectable clock (its own delay is 0).
+    return await pRetry(attempt, { retries, minTimeout: 0, maxTimeout: 0, signal: controller.signal, shouldRetry });
   } catch (error) {
     if (controller.signal.aborted) throw new PollCancelledError(controller.signal.reason);
-    const outcome = classify(error);
-    if (isTransientOutcome(outcome)) throw new RetriesExhaustedError(outcome, attempts);
-    if (outcome.type === 'slow_down' && lastFault) throw new RetriesExhaustedError(lastFault, attempts);
-    throw error;
+    if (!(error instanceof AttemptFailed)) throw error;
+    if (isRetryable(error.outcome)) throw new RetriesExhaustedError(error.outcome, attempts);
+    throw error.original;
   } finally {
     outer?.removeEventListener('abort', onAbort);
   }
+}
+
+function isRetryable(outcome: TokenOutcome<unknown>): outcome is RetryableOutcome {
+  return outcome.type === 'slow_down' || isTransientOutcome(outcome);
 }
 
 /**

@@ -77,6 +77,9 @@ export class ManualClock implements Clock {
 
   /**
    * Moves time forward by `ms`, firing every timer that falls due, each at its own time.
+   * Synchronous: no promise callback runs between two timers, so an answer that
+   * a transport resolved at 5 s is not seen before a timer due at 30 s fires.
+   * To let answers arrive in between, use {@link ManualClock.advance}.
    * @throws `RangeError` for a negative or NaN `ms`.
    */
   increment(ms: number): void {
@@ -91,6 +94,25 @@ export class ManualClock implements Clock {
   set(ms: number): void {
     if (!(ms >= this.#now)) throw new RangeError(`ManualClock cannot go back in time (from ${this.#now} to ${ms})`);
     this.#advanceTo(ms);
+  }
+
+  /**
+   * Moves time forward by `ms` the way real time passes: fires the timers that
+   * fall due one by one, and lets pending promise callbacks (transport answers)
+   * run before each and at the end.
+   * @throws `RangeError` for a negative or NaN `ms`.
+   */
+  async advance(ms: number): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`ManualClock cannot go back in time (advance by ${ms})`);
+    const target = this.#now + ms;
+    for (;;) {
+      await flushCallbacks();
+      const next = this.#timers[0];
+      if (!next || next.at > target) break;
+      this.tick();
+    }
+    this.#advanceTo(target);
+    await flushCallbacks();
   }
 
   /** Jumps to the next timer and fires it (and any due at the same time). Returns false when none is pending. */

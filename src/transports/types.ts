@@ -22,7 +22,7 @@ export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
  * @example
  * A transport over fetch that hands the classifier an {@link HttpTokenResponse}.
  * ```ts
- * import type { TokenTransport } from 'tokenpoll';
+ * import { readHttpResponse, type TokenTransport } from 'tokenpoll';
  * const transport: TokenTransport = async ({ signal }) => {
  *   const response = await fetch('https://auth.example.com/token', {
  *     method: 'POST',

@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import {
+  deviceFlowBackoff,
   DEFAULT_INTERVAL_MS,
   SLOW_DOWN_INCREMENT_MS,
   capBackoff,
@@ -723,3 +724,22 @@ function linearOptionsArbitrary(): fc.Arbitrary<LinearBackoffOptions> {
 function exponential(options: ExponentialOptions, attempt: number): number {
   return Math.min(options.maxDelayMs, options.initialDelayMs * options.factor ** Math.max(0, attempt - 1));
 }
+
+describe('deviceFlowBackoff', () => {
+  describe('should wait the RFC 8628 interval and never less', () => {
+    test('when no previous wait is known, it is the interval', () => {
+      expect(deviceFlowBackoff(5000)({ attempt: 1, previousDelayMs: 0, random: 0.9 })).toBe(5000);
+      expect(deviceFlowBackoff()({ attempt: 1, previousDelayMs: 0, random: 0.1 })).toBe(5000);
+    });
+
+    test('when a slow_down raised the previous wait, it keeps the raised floor', () => {
+      const backoff = deviceFlowBackoff(5000);
+      expect(backoff({ attempt: 2, previousDelayMs: slowDownInterval(5000), random: 0 })).toBe(10_000);
+    });
+
+    test('when the interval is not positive, it throws', () => {
+      expect(() => deviceFlowBackoff(0)).toThrow(RangeError);
+      expect(() => deviceFlowBackoff(Number.NaN)).toThrow(RangeError);
+    });
+  });
+});

@@ -27,6 +27,17 @@ describe('classify quirks', () => {
     });
   });
 
+  describe('should treat every 429 as throttling', () => {
+    test.each(['too_many_requests', 'rate_limit_exceeded', 'invalid_request'])('when its body says %s', (error) => {
+      const outcome = classifyHttpResponse({ status: 429, headers: { 'retry-after': '7' }, body: JSON.stringify({ error }) }, 0);
+      expect(outcome).toEqual({ type: 'rate_limited', status: 429, message: 'HTTP 429 Too Many Requests', retryAfterMs: 7000 });
+    });
+
+    test('when its body says slow_down, it is a slow_down', () => {
+      expect(classifyHttpResponse({ status: 429, body: '{"error":"slow_down"}' }, 0)).toEqual({ type: 'slow_down' });
+    });
+  });
+
   describe('should only read numbers as expires_in', () => {
     test.each([true, '0x10', '1e3', [], {}])('when expires_in is %j', (value) => {
       expect(tokenSetFrom({ access_token: 'a', expires_in: value })?.expiresInSeconds).toBeUndefined();

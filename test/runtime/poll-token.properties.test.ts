@@ -105,7 +105,7 @@ describe('pollToken', () => {
         const controller = new AbortController();
         const run = startFlow(script, { ...settings, signal: controller.signal });
         const reason = new Error('user pressed Ctrl-C');
-        await advanceTo(run, cancelAt);
+        await run.clock.advance(cancelAt);
         const settledBefore = run.events.some((e) => TERMINAL_EVENTS.has(e.name));
         const requestsBefore = run.transport.requests.length;
         const inFlight = run.transport.requests.at(-1);
@@ -210,15 +210,4 @@ function isTerminalStep(step: ScriptStep): boolean {
   const outcome = 'reply' in step ? step.reply : step;
   const type = (outcome as { type?: unknown }).type;
   return ['success', 'access_denied', 'expired_token', 'oauth_error'].includes(type as string) || 'reply' in step && !('type' in (step.reply as object));
-}
-
-/** Runs the flow's timers up to `at`, letting answers arrive between them. */
-async function advanceTo(run: FlowRun, at: number): Promise<void> {
-  for (;;) {
-    await flushCallbacks();
-    const next = run.clock.nextTimerAt;
-    if (next === undefined || next > at) break;
-    run.clock.tick();
-  }
-  run.clock.set(Math.max(run.clock.now(), at));
 }

@@ -1,5 +1,14 @@
 import { describe, expect, test, vi } from 'vitest';
-import { PollCancelledError, RetriesExhaustedError, TransientFaultError, retry, type RetryEvent } from '../../src/index.js';
+import {
+  PollCancelledError,
+  RetriesExhaustedError,
+  TransientFaultError,
+  classifyHttpResponse,
+  retry,
+  type HttpTokenResponse,
+  type RetryEvent,
+  type TransportAnswer,
+} from '../../src/index.js';
 import { ManualClock, flushCallbacks, seededRandom } from '../../src/testing.js';
 
 const reset = (): Error => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
@@ -31,9 +40,11 @@ describe('retry', () => {
       const clock = new ManualClock();
       const throttled = { type: 'rate_limited', status: 429, message: 'HTTP 429', retryAfterMs: 30_000 } as const;
       const fn = vi.fn().mockRejectedValueOnce(awsSdk('SlowDownException', 400, { error: 'slow_down' })).mockRejectedValueOnce(new Error('throttled')).mockResolvedValueOnce(1);
-      const classify = vi.fn((error: unknown) => ((error as Error).message === 'throttled' ? throttled : { type: 'slow_down' } as const));
-      await clock.runUntilSettled(retry(fn, { clock, classify, backoff: () => 0 }));
+      const classify = vi.fn((answer: TransportAnswer) => (!answer.ok && (answer.error as Error).message === 'throttled' ? throttled : ({ type: 'slow_down' } as const)));
+      const events: RetryEvent[] = [];
+      await clock.runUntilSettled(retry(fn, { clock, classify, backoff: () => 0, onRetry: (e) => events.push(e) }));
       expect(clock.now()).toBe(35_000);
+      expect(events.map((e) => e.fault.type)).toEqual(['slow_down', 'rate_limited']);
     });
 
     test('when p-retry counts the attempts, the callee sees each attempt number and a live signal', async () => {
@@ -47,6 +58,42 @@ describe('retry', () => {
         }, { clock, backoff: () => 10 }),
       );
       expect(seen).toEqual([[1, false], [2, false], [3, false]]);
+    });
+  });
+
+  describe('should classify every failure with the shared classifier', () => {
+    test('when fn throws a TypeError that the classifier calls a network error', async () => {
+      const clock = new ManualClock();
+      const fn = vi.fn().mockRejectedValueOnce(new TypeError('socket hang up')).mockResolvedValueOnce('ok');
+      const result = await clock.runUntilSettled(retry(fn, { clock, classify: () => ({ type: 'network_error', message: 'hang up' }), backoff: () => 5 }));
+      expect(result).toEqual({ status: 'fulfilled', value: 'ok' });
+      expect(fn).toHaveBeenCalledTimes(2);
+    });
+
+    test('when fn throws something that is not an Error, it is rethrown as it is', async () => {
+      const thrown = { code: 'E_CUSTOM' };
+      await expect(retry(() => Promise.reject(thrown), { clock: new ManualClock() })).rejects.toBe(thrown);
+    });
+
+    test('when a 503 carries a Retry-After date, the wait reads it against the wall clock', async () => {
+      const clock = new ManualClock({ wallEpochMs: Date.UTC(2026, 0, 1) });
+      const unavailable = { status: 503, headers: { 'retry-after': 'Thu, 01 Jan 2026 00:01:00 GMT' }, body: '' };
+      const fn = vi.fn().mockRejectedValueOnce(unavailable).mockResolvedValueOnce('ok');
+      const classify = (answer: TransportAnswer): ReturnType<typeof classifyHttpResponse> =>
+        classifyHttpResponse((answer as { error: HttpTokenResponse }).error, clock.wallNow());
+      await clock.runUntilSettled(retry(fn, { clock, classify, backoff: () => 0 }));
+      expect(clock.now()).toBe(60_000);
+    });
+
+    test('when onRetry throws, the call goes on', async () => {
+      const clock = new ManualClock();
+      const fn = vi.fn().mockRejectedValueOnce(reset()).mockResolvedValueOnce('ok');
+      const onRetry = vi.fn(() => {
+        throw new Error('listener bug');
+      });
+      const result = await clock.runUntilSettled(retry(fn, { clock, onRetry, backoff: () => 1 }));
+      expect(result).toEqual({ status: 'fulfilled', value: 'ok' });
+      expect(onRetry).toHaveBeenCalledTimes(1);
     });
   });
 

@@ -32,6 +32,26 @@ describe('ManualClock', () => {
       expect(() => clock.increment(-1)).toThrow(RangeError);
     });
 
+    test('when advanced asynchronously, answers arrive between timers', async () => {
+      const clock = new ManualClock();
+      const seen: string[] = [];
+      clock.setTimeout(() => void Promise.resolve().then(() => seen.push(`answer@${clock.now()}`)), 10);
+      clock.setTimeout(() => seen.push(`timer@${clock.now()}`), 20);
+      await clock.advance(30);
+      expect(seen).toEqual(['answer@10', 'timer@20']);
+      expect(clock.now()).toBe(30);
+    });
+
+    test('when incremented synchronously, promise callbacks wait until after', async () => {
+      const clock = new ManualClock();
+      const seen: string[] = [];
+      clock.setTimeout(() => void Promise.resolve().then(() => seen.push(`answer@${clock.now()}`)), 10);
+      clock.setTimeout(() => seen.push(`timer@${clock.now()}`), 20);
+      clock.increment(30);
+      await flushCallbacks();
+      expect(seen).toEqual(['timer@20', 'answer@30']);
+    });
+
     test('when asked for wall time, it follows monotonic time from its epoch', () => {
       const clock = new ManualClock({ wallEpochMs: 1_000_000 });
       clock.increment(500);
