@@ -14,6 +14,10 @@ export type { RetryOptions, RetryAttemptContext } from './runtime/retry.js';
 export { pollToken } from './runtime/poller.js';
 export { retry } from './runtime/retry.js';
 
+// Flows: a whole device login
+export type { DeviceAuthorization, CodeEvent, LoginEvents, LoginState, LoginHandle, DeviceLoginOptions } from './flows/device-login.js';
+export { startDeviceLogin } from './flows/device-login.js';
+
 // Lifecycle: the pure state machine
 export type {
   PollState,
@@ -75,7 +79,8 @@ export type {
   TokenSet,
 } from './core/index.js';
 export type { TokenTransport, TokenRequestFunction, TokenRequestContext } from './transports/index.js';
-export { readHttpResponse } from './transports/index.js';
+export type { HttpRequestOptions } from './transports/index.js';
+export { readHttpResponse, httpRequest, assertSecureUrl, ResponseTooLargeError, DEFAULT_MAX_BODY_BYTES } from './transports/index.js';
 export type { Classifier, ClassifyContext, TransportAnswer, HttpTokenResponse } from './classify/index.js';
 export { isTransientOutcome } from './core/index.js';
 export {

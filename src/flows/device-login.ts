@@ -1,0 +1,274 @@
+import PCancelable from 'p-cancelable';
+import { systemClock, type Clock } from '../clock/clock.js';
+import type { TokenSet } from '../core/outcome.js';
+import type { PollState } from '../core/state.js';
+import { isTokenPollError, type TokenPollError } from '../errors/base.js';
+import { ExpiredTokenError } from '../errors/outcomes.js';
+import { PollCancelledError, TransportError } from '../errors/failures.js';
+import type { PollEvents } from '../runtime/events.js';
+import { IsolatedListeners } from '../runtime/listeners.js';
+import type { PollTokenOptions } from '../runtime/options.js';
+import { pollToken, type PollHandle } from '../runtime/poller.js';
+import type { TokenTransport } from '../transports/types.js';
+
+/**
+ * A device authorization answer (RFC 8628 §3.2, or AWS StartDeviceAuthorization),
+ * normalised. `deviceCode` is a secret: it goes to the token transport only.
+ * @group Flows
+ */
+export interface DeviceAuthorization {
+  /** The device code (secret). */
+  readonly deviceCode: string;
+  /** The code the user types. */
+  readonly userCode: string;
+  /** Where the user goes. */
+  readonly verificationUri: string;
+  /** The same with the user code filled in, when the server sent one. */
+  readonly verificationUriComplete?: string;
+  /** `expires_in`, as the server sent it. */
+  readonly expiresInSeconds: number | string;
+  /** `interval`, as the server sent it. */
+  readonly intervalSeconds?: number | string;
+  /** A message for the user (Entra sends one). */
+  readonly message?: string;
+  /** When the answer arrived, as `clock.now()`. */
+  readonly issuedAt: number;
+}
+
+/**
+ * What a login shows the user. It never holds the device code.
+ * @group Events
+ */
+export interface CodeEvent {
+  /** The code the user types. */
+  readonly userCode: string;
+  /** Where the user goes. */
+  readonly verificationUri: string;
+  /** The same with the user code filled in, when the server sent one. */
+  readonly verificationUriComplete?: string;
+  /** A message for the user, when the server sent one. */
+  readonly message?: string;
+  /** When the code expires, in wall-clock epoch milliseconds. */
+  readonly expiresAt: number;
+  /** How long until the code expires, in milliseconds. */
+  readonly expiresInMs: number;
+  /** 0 for the first code; 1, 2… after restarts. */
+  readonly restart: number;
+}
+
+/**
+ * The events of a whole login: the poll's events, plus `code` each time a
+ * device code is issued.
+ * @group Events
+ */
+export interface LoginEvents<TToken = TokenSet> extends PollEvents<TToken> {
+  /** A device code was issued: show the user `userCode` and `verificationUri`. */
+  code: CodeEvent;
+}
+
+/** A login's state: authorizing (asking for a device code), then the poll's. @group Flows */
+export type LoginState<TToken = TokenSet> =
+  | {
+      /** Always `'authorizing'`: waiting for a device code. */
+      readonly status: 'authorizing';
+      /** 0 for the first code; 1, 2… after restarts. */
+      readonly restart: number;
+    }
+  | PollState<TToken>;
+
+/**
+ * A running login, as {@link startDeviceLogin} and the provider flows return it.
+ * @group Flows
+ */
+export interface LoginHandle<TToken = TokenSet> {
+  /** Resolves with the token set; rejects with a {@link TokenPollError} subclass. Cancelling it cancels the login. */
+  readonly result: PCancelable<TToken>;
+  /** Where the login is. */
+  readonly state: LoginState<TToken>;
+  /** Cancels the login at any point: while authorizing or while polling. */
+  cancel(reason?: unknown): void;
+  /** Adds a listener. */
+  on<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+  /** Adds a listener that runs once. */
+  once<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+  /** Removes a listener. */
+  off<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+}
+
+/** Options for {@link startDeviceLogin}. @group Flows */
+export interface DeviceLoginOptions<TToken = TokenSet> {
+  /** Asks the server for a device code. Called again only on a restart. */
+  authorize(context: { readonly signal: AbortSignal }): Promise<DeviceAuthorization>;
+  /** Builds the token transport for one device code. */
+  transportFor(authorization: DeviceAuthorization): TokenTransport;
+  /** Options passed on to {@link pollToken}. */
+  readonly poll?: Omit<PollTokenOptions<TToken>, 'transport' | 'expiresInSeconds' | 'intervalSeconds' | 'issuedAt' | 'signal' | 'clock'>;
+  /** Time and timers. @defaultValue {@link systemClock} */
+  readonly clock?: Clock | undefined;
+  /** Cancels the login. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Asked when a device code expires (locally or by the server's
+   * `expired_token`): return true to start over with a new code. RFC 8628 §3.5
+   * says a client SHOULD wait for the user before restarting, so the default
+   * never restarts.
+   */
+  readonly restart?: ((context: { readonly restarts: number; readonly error: ExpiredTokenError }) => boolean | Promise<boolean>) | undefined;
+}
+
+const POLL_EVENTS = ['stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;
+const noop = (): void => {};
+
+/**
+ * Runs a whole device login: asks for a device code, emits `code`, polls, and
+ * resolves with the token set. The provider flows (`loginWithDeviceFlow`,
+ * `loginWithAwsSso`) are built on it; use it directly for a provider of your own.
+ * @group Flows
+ */
+export function startDeviceLogin<TToken = TokenSet>(options: DeviceLoginOptions<TToken>): LoginHandle<TToken> {
+  return new DeviceLogin(options);
+}
+
+class DeviceLogin<TToken> implements LoginHandle<TToken> {
+  readonly result: PCancelable<TToken>;
+  readonly #options: DeviceLoginOptions<TToken>;
+  readonly #clock: Clock;
+  readonly #controller = new AbortController();
+  readonly #listeners = new IsolatedListeners<LoginEvents<TToken>>(noop);
+  #poll: PollHandle<TToken> | undefined;
+  #state: LoginState<TToken> = Object.freeze({ status: 'authorizing', restart: 0 });
+  #settled = false;
+  #resolve!: (token: TToken) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(options: DeviceLoginOptions<TToken>) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.result = new PCancelable<TToken>((resolve, reject, onCancel) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      onCancel.shouldReject = false;
+      onCancel(() => this.cancel());
+    });
+    this.result.catch(noop);
+    const signal = options.signal;
+    if (signal?.aborted) {
+      queueMicrotask(() => this.cancel(signal.reason));
+    } else {
+      signal?.addEventListener('abort', () => this.cancel(signal.reason), { once: true, signal: this.#controller.signal });
+      queueMicrotask(() => void this.#run(0));
+    }
+  }
+
+  get state(): LoginState<TToken> {
+    return this.#poll?.state ?? this.#state;
+  }
+
+  cancel(reason: unknown = new DOMException('The login was cancelled', 'AbortError')): void {
+    if (this.#settled) return;
+    if (this.#poll) return this.#poll.cancel(reason);
+    this.#controller.abort(reason);
+    this.#fail(new PollCancelledError(reason), 'cancelled');
+  }
+
+  on<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this {
+    this.#listeners.add(event, listener, false);
+    return this;
+  }
+
+  once<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this {
+    this.#listeners.add(event, listener, true);
+    return this;
+  }
+
+  off<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this {
+    this.#listeners.remove(event, listener);
+    return this;
+  }
+
+  async #run(restarts: number): Promise<void> {
+    this.#poll = undefined;
+    this.#state = Object.freeze({ status: 'authorizing', restart: restarts });
+    let authorization: DeviceAuthorization;
+    try {
+      authorization = await this.#options.authorize({ signal: this.#controller.signal });
+    } catch (error) {
+      if (this.#settled) return;
+      const failure = isTokenPollError(error) ? error : new TransportError(`the device authorization request failed: ${error instanceof Error ? error.message : String(error)}`, error);
+      return this.#fail(failure, failure instanceof PollCancelledError ? 'cancelled' : 'failed');
+    }
+    if (this.#settled) return;
+    const poll = pollToken<TToken>({
+      ...this.#options.poll,
+      transport: this.#options.transportFor(authorization),
+      expiresInSeconds: authorization.expiresInSeconds,
+      intervalSeconds: authorization.intervalSeconds,
+      issuedAt: authorization.issuedAt,
+      clock: this.#clock,
+      signal: this.#controller.signal,
+    });
+    this.#poll = poll;
+    for (const name of POLL_EVENTS) {
+      if (name === 'expired') continue;
+      poll.on(name, (payload: PollEvents<TToken>[typeof name]) => this.#listeners.emit(name, payload));
+    }
+    this.#emitCode(authorization, restarts);
+    try {
+      const token = await poll.result;
+      this.#settled = true;
+      this.#resolve(token);
+    } catch (error) {
+      if (error instanceof ExpiredTokenError && (await this.#shouldRestart(restarts, error))) return this.#run(restarts + 1);
+      this.#settled = true;
+      if (error instanceof ExpiredTokenError || isExpiredTimeout(poll)) this.#listeners.emit('expired', expiredPayload(poll, error as TokenPollError));
+      this.#reject(error);
+    } finally {
+      if (this.#settled) this.#controller.abort();
+    }
+  }
+
+  async #shouldRestart(restarts: number, error: ExpiredTokenError): Promise<boolean> {
+    if (!this.#options.restart || this.#settled) return false;
+    try {
+      return (await this.#options.restart({ restarts, error })) === true && !this.#settled;
+    } catch {
+      return false;
+    }
+  }
+
+  #emitCode(authorization: DeviceAuthorization, restart: number): void {
+    const now = this.#clock.now();
+    const lifetimeMs = Number(authorization.expiresInSeconds) * 1000;
+    const expiresInMs = Math.max(0, authorization.issuedAt + (Number.isFinite(lifetimeMs) ? lifetimeMs : 0) - now);
+    const event: { -readonly [K in keyof CodeEvent]: CodeEvent[K] } = {
+      userCode: authorization.userCode,
+      verificationUri: authorization.verificationUri,
+      expiresAt: this.#clock.wallNow() + expiresInMs,
+      expiresInMs,
+      restart,
+    };
+    if (authorization.verificationUriComplete !== undefined) event.verificationUriComplete = authorization.verificationUriComplete;
+    if (authorization.message !== undefined) event.message = authorization.message;
+    this.#listeners.emit('code', Object.freeze(event));
+  }
+
+  #fail(error: TokenPollError, event: 'failed' | 'cancelled'): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#controller.abort(error);
+    this.#listeners.emit(event, Object.freeze({ error, attempt: 0, at: this.#clock.now() }) as never);
+    this.#reject(error);
+  }
+}
+
+function isExpiredTimeout<TToken>(poll: PollHandle<TToken>): boolean {
+  return poll.state.status === 'expired';
+}
+
+function expiredPayload<TToken>(poll: PollHandle<TToken>, error: TokenPollError): LoginEvents<TToken>['expired'] {
+  const state = poll.state;
+  const source = state.status === 'expired' ? state.source : 'deadline';
+  const attempt = state.status === 'idle' ? 0 : state.attempt;
+  const at = state.status === 'expired' ? state.at : 0;
+  return Object.freeze({ error: error as LoginEvents<TToken>['expired']['error'], source, attempt, at });
+}

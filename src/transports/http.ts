@@ -1,0 +1,124 @@
+import { systemClock, type Clock } from '../clock/clock.js';
+import type { HttpTokenResponse } from '../classify/http.js';
+import { ConfigurationError } from '../errors/failures.js';
+
+/** The default cap on a response body: 1 MiB. @group Transports */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
+/** Options for {@link httpRequest}. @group Transports */
+export interface HttpRequestOptions {
+  /** The URL. HTTPS is required, except for loopback hosts (127.0.0.0/8, ::1, localhost). */
+  readonly url: string | URL;
+  /** @defaultValue 'POST' */
+  readonly method?: 'GET' | 'POST' | undefined;
+  /** Request headers. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** The request body, already encoded. */
+  readonly body?: string | undefined;
+  /** Aborts the request (the driver's per-request signal, or the caller's). */
+  readonly signal?: AbortSignal | undefined;
+  /** Aborts the request with a `TimeoutError` after this long, on `clock`. @defaultValue 30000 */
+  readonly timeoutMs?: number | undefined;
+  /** A body larger than this is not read whole: the answer carries a `bodyError` instead. @defaultValue 1 MiB */
+  readonly maxBodyBytes?: number | undefined;
+  /** The fetch to use. @defaultValue globalThis.fetch */
+  readonly fetch?: typeof fetch | undefined;
+  /** The clock for the timeout. @defaultValue {@link systemClock} */
+  readonly clock?: Clock | undefined;
+}
+
+/**
+ * The body was larger than `maxBodyBytes`, so it was not read.
+ * @group Errors
+ */
+export class ResponseTooLargeError extends Error {
+  /** Always `'ResponseTooLargeError'`. */
+  override readonly name = 'ResponseTooLargeError';
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
+
+/**
+ * Checks that a URL is HTTPS, or HTTP on a loopback host.
+ * @throws {@link ConfigurationError} for any other URL.
+ * @group Transports
+ */
+export function assertSecureUrl(url: string | URL, option = 'url'): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigurationError(option, `not a valid URL: ${String(url)}`);
+  }
+  if (parsed.protocol === 'https:') return parsed;
+  if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
+  throw new ConfigurationError(option, `${parsed.origin} must use https: (plain http: is allowed only for loopback hosts)`);
+}
+
+/**
+ * Sends one HTTP request and reads its answer into an {@link HttpTokenResponse}
+ * for the classifier, with the safety every token request needs: HTTPS
+ * (except on loopback), a timeout, and a cap on the body size. Once the
+ * headers have arrived it never throws: a body that fails to read, or is too
+ * large, comes back as `bodyError`, which the classifier treats as a lost
+ * grant on a 2xx. Before the headers, it throws what fetch threw (a network
+ * error or the abort reason), which the classifier treats as transient.
+ *
+ * @throws {@link ConfigurationError} for a URL that is not HTTPS or loopback.
+ * @group Transports
+ */
+export async function httpRequest(options: HttpRequestOptions): Promise<HttpTokenResponse> {
+  const url = assertSecureUrl(options.url);
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const controller = new AbortController();
+  const outer = options.signal;
+  const onAbort = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) throw outer.reason;
+  outer?.addEventListener('abort', onAbort, { once: true });
+  const timer = clock.setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs, { unref: true });
+  try {
+    const init: RequestInit = { method: options.method ?? 'POST', signal: controller.signal, redirect: 'manual' };
+    if (options.headers) init.headers = { ...options.headers };
+    if (options.body !== undefined) init.body = options.body;
+    const response = await (options.fetch ?? globalThis.fetch)(url, init);
+    try {
+      return { status: response.status, headers: response.headers, body: await readCapped(response, maxBodyBytes) };
+    } catch (bodyError) {
+      return { status: response.status, headers: response.headers, bodyError };
+    }
+  } finally {
+    clock.clearTimeout(timer);
+    outer?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new ResponseTooLargeError(`the body is ${declared} bytes, above the cap of ${maxBytes}`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ResponseTooLargeError(`the body is over the cap of ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
