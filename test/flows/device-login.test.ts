@@ -1,0 +1,132 @@
+import { describe, expect, test, vi } from 'vitest';
+import {
+  ExpiredTokenError,
+  PollCancelledError,
+  TransportError,
+  startDeviceLogin,
+  type CodeEvent,
+  type DeviceAuthorization,
+  type TokenSet,
+} from '../../src/index.js';
+import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
+
+const token: TokenSet = { accessToken: 'at', raw: {} };
+
+function authorization(clock: ManualClock, overrides: Partial<DeviceAuthorization> = {}): DeviceAuthorization {
+  return { deviceCode: 'DEVICE-SECRET', userCode: 'WDJB-MJHT', verificationUri: 'https://example.com/device', expiresInSeconds: 600, intervalSeconds: 5, issuedAt: clock.now(), ...overrides };
+}
+
+describe('startDeviceLogin', () => {
+  describe('should run a whole login', () => {
+    test('when the device code is issued, it emits code (without the device code), polls and resolves', async () => {
+      // Arrange
+      const clock = new ManualClock();
+      const transports: string[] = [];
+      const login = startDeviceLogin({
+        authorize: async () => authorization(clock, { verificationUriComplete: 'https://example.com/device?user_code=WDJB-MJHT' }),
+        transportFor: (auth) => {
+          transports.push(auth.deviceCode);
+          return scriptedTransport([{ type: 'authorization_pending' }, { type: 'success', token }], { clock });
+        },
+        clock,
+      });
+      const codes: CodeEvent[] = [];
+      const names: string[] = [];
+      login.on('code', (event) => codes.push(event));
+      for (const name of ['attempt', 'pending', 'granted'] as const) login.on(name, () => names.push(name));
+      // Act
+      const result = await clock.runUntilSettled(login.result);
+      // Assert
+      expect(result).toEqual({ status: 'fulfilled', value: token });
+      expect(codes).toEqual([
+        { userCode: 'WDJB-MJHT', verificationUri: 'https://example.com/device', verificationUriComplete: 'https://example.com/device?user_code=WDJB-MJHT', expiresAt: clock.wallNow() - 10_000 + 600_000, expiresInMs: 600_000, restart: 0 },
+      ]);
+      expect(JSON.stringify(codes)).not.toContain('DEVICE-SECRET');
+      expect(transports).toEqual(['DEVICE-SECRET']);
+      expect(names).toEqual(['attempt', 'pending', 'attempt', 'granted']);
+      expect(login.state.status).toBe('granted');
+    });
+  });
+
+  describe('should restart only when asked', () => {
+    test('when the code expires and no restart is asked, it rejects with the expiry', async () => {
+      const clock = new ManualClock();
+      const authorize = vi.fn(async () => authorization(clock, { expiresInSeconds: 12 }));
+      const login = startDeviceLogin({ authorize, transportFor: () => scriptedTransport([{ type: 'authorization_pending' }], { clock, whenExhausted: 'repeat-last' }), clock });
+      const expired = vi.fn();
+      login.on('expired', expired);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(ExpiredTokenError);
+      expect(authorize).toHaveBeenCalledTimes(1);
+      expect(expired).toHaveBeenCalledTimes(1);
+    });
+
+    test('when the caller asks to restart, a new code is issued and the login goes on', async () => {
+      const clock = new ManualClock();
+      let n = 0;
+      const scripts: ScriptStep[][] = [[{ type: 'expired_token', error: { code: 'expired_token' } }], [{ type: 'success', token }]];
+      const login = startDeviceLogin({
+        authorize: async () => authorization(clock, { userCode: `CODE-${n}` }),
+        transportFor: () => scriptedTransport(scripts[n++]!, { clock }),
+        restart: ({ restarts }) => restarts < 1,
+        clock,
+      });
+      const codes: string[] = [];
+      const expired = vi.fn();
+      login.on('code', ({ userCode, restart }) => codes.push(`${userCode}#${restart}`));
+      login.on('expired', expired);
+      const result = await clock.runUntilSettled(login.result);
+      expect(result).toEqual({ status: 'fulfilled', value: token });
+      expect(codes).toEqual(['CODE-0#0', 'CODE-1#1']);
+      expect(expired).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('should fail or cancel cleanly', () => {
+    test('when the device authorization fails, it rejects with a typed error', async () => {
+      const login = startDeviceLogin({ authorize: async () => Promise.reject(new Error('boom')), transportFor: () => () => ({}) });
+      const failed = vi.fn();
+      login.on('failed', failed);
+      const error = await login.result.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(TransportError);
+      expect(failed).toHaveBeenCalledTimes(1);
+    });
+
+    test('when cancelled while authorizing, the authorize signal aborts and nothing is polled', async () => {
+      let signal: AbortSignal | undefined;
+      const transportFor = vi.fn();
+      const login = startDeviceLogin({
+        authorize: ({ signal: s }) => {
+          signal = s;
+          return new Promise((_resolve, reject) => s.addEventListener('abort', () => reject(s.reason)));
+        },
+        transportFor,
+      });
+      await flushCallbacks();
+      login.cancel('changed my mind');
+      const error = await login.result.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(PollCancelledError);
+      expect((error as Error).cause).toBe('changed my mind');
+      expect(signal?.aborted).toBe(true);
+      expect(transportFor).not.toHaveBeenCalled();
+    });
+
+    test('when cancelled while polling, the poll is cancelled', async () => {
+      const clock = new ManualClock();
+      const login = startDeviceLogin({ authorize: async () => authorization(clock), transportFor: () => scriptedTransport([{ type: 'authorization_pending' }], { clock, whenExhausted: 'repeat-last' }), clock });
+      await clock.advance(12_000);
+      expect(login.state.status).toBe('pending');
+      login.result.cancel();
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when the caller signal is already aborted, nothing is asked', async () => {
+      const authorize = vi.fn();
+      const login = startDeviceLogin({ authorize, transportFor: () => () => ({}), signal: AbortSignal.abort('no') });
+      await expect(login.result).rejects.toBeInstanceOf(PollCancelledError);
+      expect(authorize).not.toHaveBeenCalled();
+    });
+  });
+});
