@@ -155,9 +155,10 @@ describe('pollToken', () => {
         // Assert
         const attempts = attemptEvents(run);
         expect(new Set(attempts.map((a) => a.intervalMs)).size).toBe(1);
-        const retries = run.events.filter((e) => e.name === 'retry').map((e) => e.payload as { retriesLeft: number; delayMs: number });
+        const retries = run.events.filter((e) => e.name === 'retry').map((e) => ({ at: e.at, ...(e.payload as { retriesLeft: number; delayMs: number }) }));
         retries.forEach((r, i) => expect(r.retriesLeft).toBe(settings.transientRetries - i - 1));
-        for (const r of retries) expect(r.delayMs).toBeGreaterThanOrEqual(attempts[0]!.intervalMs);
+        // Every wait is at least the floor, unless the deadline (3600 s) cuts it short.
+        for (const r of retries) expect(r.delayMs).toBeGreaterThanOrEqual(Math.min(attempts[0]!.intervalMs, 3_600_000 - r.at));
         const error = (result as PromiseRejectedResult).reason as RetriesExhaustedError;
         if (error.code === ErrorCode.RETRIES_EXHAUSTED) {
           expect(run.transport.requests).toHaveLength(settings.transientRetries + 1);
