@@ -1,12 +1,17 @@
 /**
  * The testing kit, exported as `tokenpoll/testing`: a virtual clock, a
- * scripted transport, a seeded random source and fast-check arbitraries.
+ * scripted transport, a seeded random source, fast-check arbitraries, and an
+ * emulator server (RFC 8628 and AWS SSO OIDC over real HTTP on loopback).
  * @module tokenpoll/testing
  */
 export type { ManualClockOptions } from './testing/manual-clock.js';
 export type { ScriptStep, RecordedRequest, ScriptedTransport, ScriptedTransportOptions } from './testing/scripted-transport.js';
 export type { DeviceFlowArbitraries, DeviceFlowArbitrariesOptions, FastCheckModule } from './testing/arbitraries.js';
+export type {
+  Emulator, EmulatorOptions, EmulatorFault, EmulatorClient, EmulatorInjectOptions, EmulatorCode, EmulatorCodeStatus, EmulatorRequest,
+} from './testing/emulator/types.js';
 export { ManualClock, flushCallbacks } from './testing/manual-clock.js';
 export { scriptedTransport, ScriptExhaustedError } from './testing/scripted-transport.js';
 export { seededRandom } from './testing/seeded-random.js';
 export { deviceFlowArbitraries } from './testing/arbitraries.js';
+export { startEmulator } from './testing/emulator/server.js';

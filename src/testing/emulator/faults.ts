@@ -1,0 +1,85 @@
+/// <reference types="node" />
+import { ConfigurationError } from '../../errors/failures.js';
+import { respond, respondJson, type Exchange } from './http-io.js';
+import type { EmulatorFault, EmulatorInjectOptions } from './types.js';
+
+const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'oversized', 'github_200']);
+const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+interface QueuedFault {
+  readonly fault: EmulatorFault;
+  readonly path: string;
+  remaining: number;
+}
+
+/** Injected faults, applied in order to the requests they match. @internal */
+export class FaultQueue {
+  readonly #queue: QueuedFault[] = [];
+
+  /** Queues a fault for the next `count` requests whose path ends with `path`. */
+  inject(fault: EmulatorFault, options: EmulatorInjectOptions = {}): void {
+    if (typeof fault !== 'object' || fault === null || !FAULT_TYPES.has(fault.type)) {
+      throw new ConfigurationError('fault', `expected one of ${[...FAULT_TYPES].join(', ')}`);
+    }
+    const count = options.count ?? 1;
+    if (!Number.isInteger(count) || count < 1) throw new ConfigurationError('count', 'expected an integer, 1 or more');
+    const path = options.path ?? '/token';
+    if (typeof path !== 'string' || path === '') throw new ConfigurationError('path', 'expected a path suffix such as /token');
+    this.#queue.push({ fault, path, remaining: count });
+  }
+
+  /** Takes the fault for a request with this path, if one is queued. */
+  take(path: string): EmulatorFault | undefined {
+    const index = this.#queue.findIndex((queued) => path.endsWith(queued.path));
+    if (index === -1) return undefined;
+    const queued = this.#queue[index]!;
+    queued.remaining -= 1;
+    if (queued.remaining === 0) this.#queue.splice(index, 1);
+    return queued.fault;
+  }
+}
+
+/** Answers a request with a fault instead of processing it. @internal */
+export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
+  switch (fault.type) {
+    case 'server_error': {
+      const status = fault.status ?? 502;
+      const text = `${status} ${STATUS_TEXT[status] ?? 'Server Error'}`;
+      respond(exchange, status, { 'content-type': 'text/html' }, `<html><head><title>${text}</title></head><body><center><h1>${text}</h1></center></body></html>\n`);
+      return;
+    }
+    case 'rate_limited':
+      respond(exchange, 429, { 'retry-after': String(fault.retryAfterSeconds ?? 1) });
+      return;
+    case 'hang':
+      // Never answer: the client gives up, or close() destroys the connection.
+      return;
+    case 'reset':
+      exchange.req.socket.resetAndDestroy();
+      return;
+    case 'malformed': {
+      const body = '{"access_token":"at-malformed","token_type":"Bearer","expires_in":36';
+      respond(exchange, 200, { 'content-type': 'application/json' }, body);
+      return;
+    }
+    case 'oversized': {
+      const bytes = fault.bytes ?? 2 * 1_048_576;
+      const head = '{"padding":"';
+      const tail = '"}';
+      const body = Buffer.alloc(Math.max(bytes, head.length + tail.length), 'x');
+      body.write(head, 0);
+      body.write(tail, body.byteLength - tail.length);
+      respond(exchange, 200, { 'content-type': 'application/json' }, body);
+      return;
+    }
+    case 'github_200': {
+      const error = fault.error ?? 'authorization_pending';
+      respondJson(exchange, 200, { error, error_description: error === 'slow_down' ? 'Too many requests have been made in the same time period.' : 'The authorization request is still pending.' });
+      return;
+    }
+    default: {
+      const unknown: never = fault;
+      throw new ConfigurationError('fault', `unknown fault ${JSON.stringify(unknown)}`);
+    }
+  }
+}

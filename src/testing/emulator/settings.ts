@@ -1,0 +1,85 @@
+import { ConfigurationError } from '../../errors/failures.js';
+import type { EmulatorOptions } from './types.js';
+
+/** The emulator's options with every default filled in and durations in ms. @internal */
+export interface EmulatorSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly intervalSeconds: number;
+  readonly intervalMs: number;
+  readonly expiresInSeconds: number;
+  readonly expiresInMs: number;
+  readonly slowDownIncrementMs: number;
+  readonly omitInterval: boolean;
+  readonly sendVerificationUriComplete: boolean;
+  readonly autoApproveAfterMs: number | undefined;
+  readonly autoDenyAfterMs: number | undefined;
+  readonly clients: ReadonlyMap<string, ResolvedClient>;
+  readonly accessTokenTtlSeconds: number;
+  readonly githubStyle: boolean;
+}
+
+/** A client with its authentication method decided. @internal */
+export interface ResolvedClient {
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly authMethod: 'none' | 'client_secret_basic' | 'client_secret_post';
+}
+
+/** The default public client on the RFC side. @internal */
+export const DEFAULT_CLIENT_ID = 'tokenpoll-test';
+
+/**
+ * Checks the options and fills in the defaults.
+ * @throws {@link ConfigurationError} for a bad option.
+ * @internal
+ */
+export function resolveSettings(options: EmulatorOptions = {}): EmulatorSettings {
+  const intervalSeconds = seconds(options, 'intervalSeconds', 5, false);
+  const expiresInSeconds = seconds(options, 'expiresInSeconds', 600, true);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigurationError('port', 'expected an integer from 0 to 65535');
+  return {
+    host: options.host ?? '127.0.0.1',
+    port,
+    intervalSeconds,
+    intervalMs: intervalSeconds * 1000,
+    expiresInSeconds,
+    expiresInMs: expiresInSeconds * 1000,
+    slowDownIncrementMs: seconds(options, 'slowDownIncrementSeconds', 5, false) * 1000,
+    omitInterval: options.omitInterval ?? false,
+    sendVerificationUriComplete: options.sendVerificationUriComplete ?? true,
+    autoApproveAfterMs: delay(options, 'autoApproveAfterMs'),
+    autoDenyAfterMs: delay(options, 'autoDenyAfterMs'),
+    clients: resolveClients(options.clients),
+    accessTokenTtlSeconds: seconds(options, 'accessTokenTtlSeconds', 3600, true),
+    githubStyle: options.githubStyle ?? false,
+  };
+}
+
+type NumericOption = 'intervalSeconds' | 'expiresInSeconds' | 'slowDownIncrementSeconds' | 'accessTokenTtlSeconds' | 'autoApproveAfterMs' | 'autoDenyAfterMs';
+
+function seconds(options: EmulatorOptions, name: NumericOption, fallback: number, positive: boolean): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new ConfigurationError(name, positive ? 'expected a finite number above 0' : 'expected a finite number, 0 or more');
+  }
+  return value;
+}
+
+function delay(options: EmulatorOptions, name: 'autoApproveAfterMs' | 'autoDenyAfterMs'): number | undefined {
+  return options[name] === undefined ? undefined : seconds(options, name, 0, false);
+}
+
+function resolveClients(clients: EmulatorOptions['clients']): EmulatorSettings['clients'] {
+  const list = clients ?? [{ clientId: DEFAULT_CLIENT_ID, authMethod: 'none' }];
+  const map = new Map<string, ResolvedClient>();
+  for (const client of list) {
+    if (typeof client.clientId !== 'string' || client.clientId === '') throw new ConfigurationError('clients', 'every client needs a clientId');
+    const authMethod = client.authMethod ?? (client.clientSecret === undefined ? 'none' : 'client_secret_basic');
+    if (authMethod !== 'none' && !client.clientSecret) throw new ConfigurationError('clients', `client ${client.clientId} uses ${authMethod} but has no clientSecret`);
+    if (map.has(client.clientId)) throw new ConfigurationError('clients', `client ${client.clientId} is listed twice`);
+    map.set(client.clientId, { clientId: client.clientId, authMethod, clientSecret: client.clientSecret });
+  }
+  return map;
+}

@@ -1,0 +1,172 @@
+/**
+ * One client the emulator's RFC 8628 side knows, and how it must authenticate.
+ * @group Testing
+ */
+export interface EmulatorClient {
+  /** The `client_id`. */
+  readonly clientId: string;
+  /** The client secret, for the two `client_secret_*` methods. */
+  readonly clientSecret?: string | undefined;
+  /** How the client authenticates (RFC 6749 §2.3.1). @defaultValue 'client_secret_basic' with a secret, 'none' without */
+  readonly authMethod?: 'none' | 'client_secret_basic' | 'client_secret_post' | undefined;
+}
+
+/**
+ * Options for {@link startEmulator}. Every duration may be fractional, so
+ * flows over real HTTP run in milliseconds.
+ * @group Testing
+ */
+export interface EmulatorOptions {
+  /** The address to listen on. @defaultValue '127.0.0.1' */
+  readonly host?: string | undefined;
+  /** The port; 0 picks a free one. @defaultValue 0 */
+  readonly port?: number | undefined;
+  /** The interval it announces and enforces, in seconds. @defaultValue 5 */
+  readonly intervalSeconds?: number | undefined;
+  /** The lifetime of a device code, in seconds. @defaultValue 600 */
+  readonly expiresInSeconds?: number | undefined;
+  /** How much a device code's enforced interval grows on each too-early poll, in seconds. @defaultValue 5 */
+  readonly slowDownIncrementSeconds?: number | undefined;
+  /** Leave `interval` out of the device authorization answer (the interval is still enforced). @defaultValue false */
+  readonly omitInterval?: boolean | undefined;
+  /** Send `verification_uri_complete` (AWS: `verificationUriComplete`). @defaultValue true */
+  readonly sendVerificationUriComplete?: boolean | undefined;
+  /** Approve each code this long (real time) after it is issued. @defaultValue never */
+  readonly autoApproveAfterMs?: number | undefined;
+  /** Deny each code this long (real time) after it is issued. @defaultValue never */
+  readonly autoDenyAfterMs?: number | undefined;
+  /** The RFC side's clients; they replace the default one. @defaultValue one public client, `'tokenpoll-test'` (authMethod `'none'`) */
+  readonly clients?: readonly EmulatorClient[] | undefined;
+  /** The `expires_in` of the access tokens it issues, in seconds. @defaultValue 3600 */
+  readonly accessTokenTtlSeconds?: number | undefined;
+  /** Answer `authorization_pending` and `slow_down` with HTTP 200 and an error body, like GitHub (RFC side). @defaultValue false */
+  readonly githubStyle?: boolean | undefined;
+}
+
+/**
+ * A fault the emulator answers instead of processing a request (the request
+ * then changes nothing: no poll is counted, no code is consumed).
+ * @group Testing
+ */
+export type EmulatorFault =
+  | {
+      /** A 5xx with an HTML body, as a proxy sends. */
+      readonly type: 'server_error';
+      /** @defaultValue 502 */
+      readonly status?: 500 | 502 | 503 | 504 | undefined;
+    }
+  | {
+      /** A 429 with `Retry-After` and an empty body. */
+      readonly type: 'rate_limited';
+      /** The `Retry-After` value, in seconds; sent as given, so a fractional one tests an unreadable header (RFC 9110 wants whole seconds). @defaultValue 1 */
+      readonly retryAfterSeconds?: number | undefined;
+    }
+  | {
+      /** Never answers (until the emulator closes, or the client gives up). */
+      readonly type: 'hang';
+    }
+  | {
+      /** Destroys the connection without an answer (a TCP reset). */
+      readonly type: 'reset';
+    }
+  | {
+      /** A 200 whose JSON body is cut short. */
+      readonly type: 'malformed';
+    }
+  | {
+      /** A 200 with a huge JSON body. */
+      readonly type: 'oversized';
+      /** The body size. @defaultValue 2 MiB */
+      readonly bytes?: number | undefined;
+    }
+  | {
+      /** A 200 with an OAuth error body, as GitHub answers. */
+      readonly type: 'github_200';
+      /** The `error` it carries. @defaultValue 'authorization_pending' */
+      readonly error?: 'authorization_pending' | 'slow_down' | undefined;
+    };
+
+/** Which requests an injected fault applies to. @group Testing */
+export interface EmulatorInjectOptions {
+  /** How many matching requests get the fault. @defaultValue 1 */
+  readonly count?: number | undefined;
+  /** Requests whose path ends with this (`'/token'` matches the RFC and the AWS token endpoints). @defaultValue '/token' */
+  readonly path?: string | undefined;
+}
+
+/** The life of a device code at the emulator. @group Testing */
+export type EmulatorCodeStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
+
+/** A device code the emulator issued, as seen by tests. It leaves out the device code itself. @group Testing */
+export interface EmulatorCode {
+  /** The user code. */
+  readonly userCode: string;
+  /** Where it is now (`expired` as soon as its lifetime has passed). */
+  readonly status: EmulatorCodeStatus;
+  /** Which API issued it. */
+  readonly side: 'rfc' | 'aws';
+  /** When it was issued, as `performance.now()`. */
+  readonly issuedAt: number;
+  /** When it was approved, as `performance.now()`. */
+  readonly approvedAt?: number;
+  /** When a token request consumed it, as `performance.now()`. */
+  readonly consumedAt?: number;
+}
+
+/** One request the emulator received. @group Testing */
+export interface EmulatorRequest {
+  /** The HTTP method. */
+  readonly method: string;
+  /** The path, without the query string. */
+  readonly path: string;
+  /** When it arrived, as `performance.now()`. */
+  readonly at: number;
+  /** The status it was answered with; absent while unanswered, and for `hang` and `reset`. */
+  readonly status?: number;
+  /** The decoded form or JSON body (the query string for a GET). It holds secrets: it is a test tool. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * A running emulator: an RFC 8628 authorization server at `url` and the AWS
+ * SSO OIDC API at `awsEndpoint`, on one loopback HTTP server.
+ *
+ * RFC side: `GET /.well-known/oauth-authorization-server` (and
+ * `/.well-known/openid-configuration`), `POST /device_authorization`,
+ * `POST /token` (device code and refresh token grants), and the approval page
+ * at `GET`/`POST /device`. AWS side (rest-json): `POST /client/register`,
+ * `POST /device_authorization`, `POST /token`, with errors in the
+ * `x-amzn-ErrorType` header and an `{error, error_description}` body.
+ * @group Testing
+ */
+export interface Emulator {
+  /** `'http://127.0.0.1:PORT'`: the RFC side's issuer. */
+  readonly url: string;
+  /** `url + '/aws'`: the AWS SSO OIDC endpoint (pass it as the SDK's `endpoint`). */
+  readonly awsEndpoint: string;
+  /** Every device code issued so far, oldest first (a fresh snapshot on each read). */
+  readonly codes: readonly EmulatorCode[];
+  /** Every request received so far, oldest first (a fresh snapshot on each read). */
+  readonly requests: readonly EmulatorRequest[];
+  /**
+   * Approves a pending code, as the user would. Approving an approved or consumed code does nothing.
+   * @throws {@link tokenpoll!ConfigurationError} for an unknown code, or one that is denied or expired.
+   */
+  approve(userCode: string): void;
+  /**
+   * Denies a pending code. Denying a denied code does nothing.
+   * @throws {@link tokenpoll!ConfigurationError} for an unknown code, or one that is approved, consumed or expired.
+   */
+  deny(userCode: string): void;
+  /**
+   * Expires a code now: its device code answers `expired_token`. A consumed code stays consumed.
+   * @throws {@link tokenpoll!ConfigurationError} for an unknown code.
+   */
+  expire(userCode: string): void;
+  /** AWS side: every client registered so far now answers `InvalidClientException`; new registrations work. */
+  expireClientRegistrations(): void;
+  /** Answers the next `count` requests whose path ends with `path` with a fault. Faults queue in order. */
+  inject(fault: EmulatorFault, options?: EmulatorInjectOptions): void;
+  /** Closes every connection (hung ones included) and the server, and clears every timer. Safe to call twice. */
+  close(): Promise<void>;
+}
