@@ -25,6 +25,8 @@ export const ErrorCode = {
   INVALID_RESPONSE: 'ERR_INVALID_RESPONSE',
   /** The transport threw something unrecognised. */
   TRANSPORT_ERROR: 'ERR_TRANSPORT_ERROR',
+  /** Discovery found no device authorization endpoint for the issuer. */
+  DISCOVERY_FAILED: 'ERR_DISCOVERY_FAILED',
   /** A callback the caller supplied (clock, random source, backoff) threw. */
   CALLBACK_ERROR: 'ERR_CALLBACK_ERROR',
   /** The caller cancelled. */

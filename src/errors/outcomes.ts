@@ -84,7 +84,7 @@ export class OAuthError extends TokenPollError {
   /** The server's error. */
   readonly error: OAuthErrorDetail;
   constructor(error: OAuthErrorDetail) {
-    super(ErrorCode.OAUTH_ERROR, `the token endpoint answered ${describeOAuth(error)}`);
+    super(ErrorCode.OAUTH_ERROR, `the server answered ${describeOAuth(error)}`);
     this.error = error;
   }
   /** True when registering the client again may help. */

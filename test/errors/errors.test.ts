@@ -18,7 +18,7 @@ describe('errors', () => {
   describe('should describe the outcome without secrets', () => {
     test('when an OAuth error is turned into a message and JSON', () => {
       const error = new OAuthError({ code: 'invalid_grant', description: 'code reused', exception: 'InvalidGrantException', status: 400 });
-      expect(error.message).toBe('the token endpoint answered invalid_grant (InvalidGrantException): code reused');
+      expect(error.message).toBe('the server answered invalid_grant (InvalidGrantException): code reused');
       expect(error.toJSON()).toEqual({
         name: 'OAuthError',
         code: ErrorCode.OAUTH_ERROR,

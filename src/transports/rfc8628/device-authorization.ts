@@ -1,0 +1,119 @@
+import { InvalidResponseError } from '../../errors/failures.js';
+import type { DeviceAuthorization } from '../../flows/device-login.js';
+import { assertSecureUrl, ResponseTooLargeError } from '../http.js';
+import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
+import { isSuccess, parseObjectBody, rejectAnswer, RetryableAnswer, sendWithRetry } from './one-shot.js';
+import type { ClientOptions, OneShotOptions } from './options.js';
+
+/** Options for {@link requestDeviceAuthorization}. @group Transports */
+export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneShotOptions {
+  /** The device authorization endpoint (from {@link discover}, or explicit). */
+  readonly deviceAuthorizationEndpoint: string | URL;
+  /** The scope asked for: a space-separated string or a list. @defaultValue none (the server's default) */
+  readonly scope?: string | readonly string[] | undefined;
+  /** Extra form parameters (`audience`, `resource`, `code_challenge`…); they cannot replace `client_id` or `scope`. */
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Asks the server for a device code (RFC 8628 §3.1): a form-encoded POST of
+ * `client_id`, `scope` and any extra parameters, with client authentication
+ * when configured. Transient faults (network, timeout, 5xx, 429) and
+ * `slow_down` are retried with {@link retry}; the answer is normalised by
+ * {@link deviceAuthorizationFrom}, `issuedAt` being `clock.now()` when it arrived.
+ *
+ * @example
+ * ```ts
+ * import { requestDeviceAuthorization } from 'tokenpoll';
+ * const authorization = await requestDeviceAuthorization({
+ *   deviceAuthorizationEndpoint: 'https://auth.example.com/device/code',
+ *   clientId: 'my-cli',
+ *   scope: ['openid', 'offline_access'],
+ * });
+ * console.log(`Go to ${authorization.verificationUri} and type ${authorization.userCode}`);
+ * ```
+ * @throws {@link OAuthError} (or {@link AccessDeniedError}) when the server answers an OAuth error.
+ * @throws {@link InvalidResponseError} when the answer lacks a required member or is not JSON or a form.
+ * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
+ * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.1 | RFC 8628 §3.1}
+ * @group Transports
+ */
+export async function requestDeviceAuthorization(options: DeviceAuthorizationRequestOptions): Promise<DeviceAuthorization> {
+  const url = assertSecureUrl(options.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint');
+  const client = resolveClient(options);
+  const scope = typeof options.scope === 'string' ? options.scope : options.scope?.join(' ');
+  const form = formWith(scope === undefined ? {} : { scope }, options.parameters, 'parameters', [...CLIENT_FIELDS, 'scope']);
+  const headers = formHeaders();
+  authenticate(client, form, headers);
+  return sendWithRetry(
+    'device authorization',
+    { url, method: 'POST', headers, body: form.toString() },
+    (response, receivedAt, clock) => {
+      if (!isSuccess(response.status)) return rejectAnswer(response, clock, 'device authorization');
+      if (response.bodyError !== undefined) {
+        if (response.bodyError instanceof ResponseTooLargeError) throw new InvalidResponseError(`the device authorization answer is too large`, response.status);
+        // Safe to ask again: a device code nobody has seen just expires.
+        throw new RetryableAnswer({ type: 'network_error', message: 'reading the device authorization answer failed', cause: response.bodyError });
+      }
+      const body = parseObjectBody(response);
+      if (!body) throw new InvalidResponseError('the device authorization answer is not JSON or a form', response.status);
+      // GitHub-style 200 with an error body.
+      if (typeof body['error'] === 'string') return rejectAnswer({ ...response, body }, clock, 'device authorization');
+      return deviceAuthorizationFrom(body, receivedAt);
+    },
+    options,
+  );
+}
+
+/**
+ * Normalises a device authorization answer (RFC 8628 §3.2) into a
+ * {@link DeviceAuthorization}:
+ * - `expires_in` and `interval` sent as numeric strings become numbers
+ *   (other values are kept as sent, for the poller to check and warn about);
+ * - Google's `verification_url` stands in for `verification_uri`;
+ * - a missing or empty `verification_uri_complete` is left out;
+ * - Entra's `message` is kept.
+ *
+ * @param issuedAt - When the answer arrived, as `clock.now()`.
+ * @throws {@link InvalidResponseError} naming the missing members (`device_code`, `user_code`, `verification_uri`, `expires_in`).
+ * @group Transports
+ */
+export function deviceAuthorizationFrom(body: Readonly<Record<string, unknown>>, issuedAt: number): DeviceAuthorization {
+  const deviceCode = text(body['device_code']);
+  const userCode = text(body['user_code']);
+  const verificationUri = text(body['verification_uri']) ?? text(body['verification_url']);
+  const expiresIn = seconds(body['expires_in']);
+  const missing = [
+    deviceCode === undefined && 'device_code',
+    userCode === undefined && 'user_code',
+    verificationUri === undefined && 'verification_uri',
+    expiresIn === undefined && 'expires_in',
+  ].filter((name): name is string => name !== false);
+  if (missing.length > 0) throw new InvalidResponseError(`the device authorization answer lacks ${missing.join(', ')}`);
+  const authorization: { -readonly [K in keyof DeviceAuthorization]: DeviceAuthorization[K] } = {
+    deviceCode: deviceCode!,
+    userCode: userCode!,
+    verificationUri: verificationUri!,
+    expiresInSeconds: expiresIn!,
+    issuedAt,
+  };
+  const complete = text(body['verification_uri_complete']);
+  if (complete !== undefined) authorization.verificationUriComplete = complete;
+  const interval = seconds(body['interval']);
+  if (interval !== undefined) authorization.intervalSeconds = interval;
+  const message = text(body['message']);
+  if (message !== undefined) authorization.message = message;
+  return Object.freeze(authorization);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** A number, a numeric string as a number, another non-empty string as sent; `undefined` when absent. */
+function seconds(value: unknown): number | string | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  return /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+}

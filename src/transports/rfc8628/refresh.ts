@@ -1,0 +1,88 @@
+import { classifyHttpResponse } from '../../classify/http.js';
+import type { TokenSet } from '../../core/outcome.js';
+import { ConfigurationError } from '../../errors/failures.js';
+import { assertSecureUrl } from '../http.js';
+import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
+import { discover } from './discovery.js';
+import { errorFromOutcome, sendWithRetry } from './one-shot.js';
+import type { ClientOptions, OneShotOptions } from './options.js';
+
+/**
+ * Where to send a refresh: the token endpoint, or an issuer to discover it from.
+ * @group Flows
+ */
+export type TokenEndpointLocation =
+  | {
+      /** The token endpoint. */
+      readonly tokenEndpoint: string | URL;
+      /** For the record only. */
+      readonly issuer?: string | URL | undefined;
+    }
+  | {
+      /** The issuer; its token endpoint is found with {@link discover}. */
+      readonly issuer: string | URL;
+      /** Not set: found by discovery. */
+      readonly tokenEndpoint?: undefined;
+    };
+
+/** Everything {@link refreshToken} takes besides where the server is. @group Flows */
+export interface RefreshTokenSettings extends ClientOptions, OneShotOptions {
+  /** The refresh token (a secret). */
+  readonly refreshToken: string;
+  /** A narrower scope to ask for (RFC 6749 §6). @defaultValue the scope originally granted */
+  readonly scope?: string | readonly string[] | undefined;
+  /** Extra form parameters (`resource`…); they cannot replace the grant's own fields. */
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Options for {@link refreshToken}. @group Flows */
+export type RefreshTokenOptions = TokenEndpointLocation & RefreshTokenSettings;
+
+/**
+ * Exchanges a refresh token for a new token set (RFC 6749 §6), retrying
+ * transient faults (network, timeout, 5xx, 429) with {@link retry}. When the
+ * server issues no new refresh token, the one given is kept in the result,
+ * so it can be used again.
+ *
+ * @example
+ * ```ts
+ * import { refreshToken } from 'tokenpoll';
+ * const next = await refreshToken({ tokenEndpoint, clientId: 'my-cli', refreshToken: token.refreshToken! });
+ * ```
+ * @throws {@link OAuthError} when the server refuses, such as `invalid_grant` for a revoked or expired refresh token.
+ * @throws {@link LostGrantError} when a success answer cannot be read (a rotated refresh token may be lost).
+ * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
+ * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
+ * @group Flows
+ */
+export async function refreshToken(options: RefreshTokenOptions): Promise<TokenSet> {
+  if (typeof options.refreshToken !== 'string' || options.refreshToken === '') throw new ConfigurationError('refreshToken', 'expected a non-empty string');
+  const client = resolveClient(options);
+  const scope = typeof options.scope === 'string' ? options.scope : options.scope?.join(' ');
+  const fixed: Record<string, string> = { grant_type: 'refresh_token', refresh_token: options.refreshToken };
+  if (scope !== undefined) fixed['scope'] = scope;
+  const form = formWith(fixed, options.parameters, 'parameters', CLIENT_FIELDS);
+  const headers = formHeaders();
+  authenticate(client, form, headers);
+  const url =
+    options.tokenEndpoint === undefined
+      ? (await discover(options.issuer, pick(options))).tokenEndpoint
+      : assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
+  return sendWithRetry(
+    'refresh',
+    { url, method: 'POST', headers, body: form.toString() },
+    (response, _receivedAt, clock) => {
+      const outcome = classifyHttpResponse(response, clock.wallNow());
+      if (outcome.type !== 'success') throw errorFromOutcome(outcome, 'token');
+      const token = outcome.token;
+      return token.refreshToken === undefined ? Object.freeze({ ...token, refreshToken: options.refreshToken }) : token;
+    },
+    options,
+  );
+}
+
+/** The one-shot options alone, so discovery never sees the secrets. */
+function pick(options: OneShotOptions): OneShotOptions {
+  const { fetch, clock, requestTimeoutMs, maxBodyBytes, signal, retries, backoff, random, onRetry } = options;
+  return { fetch, clock, requestTimeoutMs, maxBodyBytes, signal, retries, backoff, random, onRetry };
+}

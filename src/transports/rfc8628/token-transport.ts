@@ -1,0 +1,57 @@
+import type { HttpTokenResponse } from '../../classify/http.js';
+import { ConfigurationError } from '../../errors/failures.js';
+import { assertSecureUrl, httpRequest } from '../http.js';
+import type { TokenRequestContext } from '../types.js';
+import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
+import type { ClientOptions, HttpOptions } from './options.js';
+
+/** The device code grant type (RFC 8628 §3.4). @group Transports */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Options for {@link tokenTransport}. @group Transports */
+export interface TokenTransportOptions extends ClientOptions, HttpOptions {
+  /** The token endpoint. */
+  readonly tokenEndpoint: string | URL;
+  /** The device code from the device authorization answer (a secret). */
+  readonly deviceCode: string;
+  /** Extra form parameters sent on every poll (`code_verifier`, `resource`…); they cannot replace the grant's own fields. */
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The token polling transport for RFC 8628 over HTTP: each call sends one
+ * form-encoded POST with `grant_type=urn:ietf:params:oauth:grant-type:device_code`,
+ * the `device_code`, `client_id` and the extra parameters, authenticated as
+ * configured (`none`, `client_secret_basic` or `client_secret_post`), with
+ * `Accept: application/json`. It goes through {@link httpRequest}: the
+ * driver's signal, a timeout on each request and a cap on the answer's size.
+ * It returns the {@link HttpTokenResponse} for the classifier, which reads
+ * JSON and form-encoded bodies and GitHub's 200-with-error.
+ *
+ * The options are checked, and the request built, once, when it is created.
+ *
+ * @example
+ * ```ts
+ * import { pollToken, tokenTransport } from 'tokenpoll';
+ * const poll = pollToken({
+ *   transport: tokenTransport({ tokenEndpoint, clientId: 'my-cli', deviceCode: authorization.deviceCode }),
+ *   expiresInSeconds: authorization.expiresInSeconds,
+ *   intervalSeconds: authorization.intervalSeconds,
+ *   issuedAt: authorization.issuedAt,
+ * });
+ * ```
+ * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
+ * @group Transports
+ */
+export function tokenTransport(options: TokenTransportOptions): (context: TokenRequestContext) => Promise<HttpTokenResponse> {
+  const url = assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
+  if (typeof options.deviceCode !== 'string' || options.deviceCode === '') throw new ConfigurationError('deviceCode', 'expected a non-empty string');
+  const client = resolveClient(options);
+  const form = formWith({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: options.deviceCode }, options.parameters, 'parameters', CLIENT_FIELDS);
+  const headers = formHeaders();
+  authenticate(client, form, headers);
+  const body = form.toString();
+  const { fetch, clock, requestTimeoutMs, maxBodyBytes } = options;
+  return ({ signal }) => httpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes });
+}
