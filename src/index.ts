@@ -18,6 +18,74 @@ export { retry } from './runtime/retry.js';
 export type { DeviceAuthorization, CodeEvent, LoginEvents, LoginState, LoginHandle, DeviceLoginOptions } from './flows/device-login.js';
 export { startDeviceLogin } from './flows/device-login.js';
 
+// RFC 8628 over HTTP: discovery, device authorization, the token transport, one-call login, refresh
+export type {
+  IssuerLocation,
+  EndpointsLocation,
+  ServerLocation,
+  ClientAuthenticationMethod,
+  ClientOptions,
+  HttpOptions,
+  OneShotOptions,
+  AuthorizationServerMetadata,
+  DiscoveryOptions,
+  DiscoveryAttempt,
+  DeviceAuthorizationRequestOptions,
+  TokenTransportOptions,
+  DeviceFlowLoginSettings,
+  DeviceFlowLoginOptions,
+  TokenEndpointLocation,
+  RefreshTokenSettings,
+  RefreshTokenOptions,
+} from './transports/rfc8628/index.js';
+export {
+  discover,
+  wellKnownUrls,
+  DiscoveryError,
+  requestDeviceAuthorization,
+  deviceAuthorizationFrom,
+  tokenTransport,
+  DEVICE_CODE_GRANT_TYPE,
+  basicAuthorization,
+  formUrlEncode,
+  loginWithDeviceFlow,
+  refreshToken,
+} from './transports/rfc8628/index.js';
+
+// AWS IAM Identity Center (SSO OIDC): RegisterClient + cache, StartDeviceAuthorization, CreateToken, one-call login, refresh, SDK adapter
+export type {
+  AwsSsoOidcClientOptions,
+  AwsRetryOptions,
+  AwsSsoOidcOperation,
+  AwsClientRegistration,
+  AwsRegistrationCache,
+  RegisterAwsClientOptions,
+  StartAwsDeviceAuthorizationOptions,
+  AwsTokenTransportOptions,
+  RefreshAwsTokenOptions,
+  AwsSsoLoginOptions,
+  AwsSsoToken,
+  SsoOidcClientLike,
+  AwsSdkCreateTokenInput,
+  AwsSdkTokenTransportOptions,
+  CreateTokenCommandClass,
+} from './transports/aws/index.js';
+export {
+  assertAwsRegion,
+  awsSsoOidcEndpoint,
+  AwsSsoOidcError,
+  memoryRegistrationCache,
+  isRegistrationUsable,
+  registrationCacheKey,
+  DEFAULT_REGISTRATION_MARGIN_MS,
+  registerAwsClient,
+  startAwsDeviceAuthorization,
+  awsTokenTransport,
+  refreshAwsToken,
+  loginWithAwsSso,
+  awsSdkTokenTransport,
+} from './transports/aws/index.js';
+
 // Lifecycle: the pure state machine
 export type {
   PollState,

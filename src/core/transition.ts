@@ -168,7 +168,7 @@ function onResponse<TToken>(
     case 'authorization_pending': {
       const dueAt = Math.max(now, intervalBase(state, now, config) + state.intervalMs);
       if (state.status !== 'pending') effects.push(emit('stateChange', { from: state.status, to: 'pending', at: now }));
-      effects.push(emit('pending', { attempt, at: now, nextPollInMs: wakeAt(state, dueAt) - now }));
+      effects.push(emit('pending', { attempt, at: now, nextPollInMs: cutWait(state, now, dueAt - now) }));
       const next = draft(state);
       next.faults = 0;
       next.backoffMs = 0;
@@ -246,7 +246,7 @@ function onFault<TToken>(
     attempt: state.attempt,
     faults,
     // What the flow will really wait: a wait that would cross the deadline ends there.
-    delayMs: wakeAt(state, now + delayMs) - now,
+    delayMs: cutWait(state, now, delayMs),
     retriesLeft: config.transientRetries - faults,
   };
   if (state.status !== 'retrying') effects.push(emit('stateChange', { from: state.status, to: 'retrying', at: now }));
@@ -340,6 +340,12 @@ function draft(s: Active): Draft {
 /** When a wait for `dueAt` really wakes the machine: at the deadline or the caller's timeout, if sooner. */
 function wakeAt(state: Active, dueAt: number): number {
   return Math.min(dueAt, state.deadlineAt, state.timeoutAt);
+}
+
+/** A wait of `waitMs` from `now`, cut at the deadline or the caller's timeout; exact when not cut. */
+function cutWait(state: Active, now: number, waitMs: number): number {
+  const wake = wakeAt(state, now + waitMs);
+  return wake === now + waitMs ? waitMs : wake - now;
 }
 
 function lostGrant(outcome: UnreadableSuccessOutcome): Failure {

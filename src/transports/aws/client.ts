@@ -1,0 +1,110 @@
+import type { HttpTokenResponse } from '../../classify/http.js';
+import { systemClock, type Clock } from '../../clock/clock.js';
+import { ConfigurationError } from '../../errors/failures.js';
+import type { RetryOptions } from '../../runtime/retry.js';
+import { httpRequest } from '../http.js';
+import { awsSsoOidcEndpoint } from './endpoint.js';
+
+/**
+ * How the one-shot AWS calls (RegisterClient, StartDeviceAuthorization, the
+ * refresh grant) are retried; passed to {@link retry}.
+ * @group Transports
+ */
+export type AwsRetryOptions = Pick<RetryOptions, 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'onRetry'>;
+
+/**
+ * Where and how to reach the AWS SSO OIDC API, shared by every AWS helper.
+ * @group Transports
+ */
+export interface AwsSsoOidcClientOptions {
+  /** The region of the IAM Identity Center instance, such as `us-east-1`; checked even with `endpoint`. */
+  readonly region: string;
+  /** The API's base URL (HTTPS, or HTTP on loopback; a path prefix is kept). @defaultValue `https://oidc.{region}.amazonaws.com` */
+  readonly endpoint?: string | URL | undefined;
+  /** The fetch to use. @defaultValue globalThis.fetch */
+  readonly fetch?: typeof fetch | undefined;
+  /** Time and timers: request timeouts, retry waits and, in a login, the polls. @defaultValue {@link systemClock} */
+  readonly clock?: Clock | undefined;
+  /** How long one request may take before it is aborted (a transient timeout). @defaultValue 30000 */
+  readonly requestTimeoutMs?: number | undefined;
+  /** A larger response body is not read. @defaultValue 1 MiB */
+  readonly maxBodyBytes?: number | undefined;
+  /**
+   * Retries of the one-shot calls on transient faults (network, timeout, 5xx,
+   * `InternalServerException`, 429) and `SlowDownException` (which waits at
+   * least 5 s). @defaultValue {@link retry}'s: 4 retries, exponential from 1 s, full jitter, capped at 20 s
+   */
+  readonly retry?: AwsRetryOptions | undefined;
+}
+
+/** The options, checked, with the endpoint resolved. @internal */
+export interface AwsClient {
+  readonly region: string;
+  readonly endpoint: string;
+  readonly clock: Clock;
+  readonly fetch: typeof fetch | undefined;
+  readonly requestTimeoutMs: number;
+  readonly maxBodyBytes: number | undefined;
+  readonly retry: AwsRetryOptions | undefined;
+}
+
+/**
+ * Checks the shared options and resolves the endpoint.
+ * @throws {@link ConfigurationError} for a bad region, endpoint or number.
+ * @internal
+ */
+export function resolveAwsClient(options: AwsSsoOidcClientOptions): AwsClient {
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'expected an options object');
+  const endpoint = awsSsoOidcEndpoint(options.region, options.endpoint);
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  if (typeof requestTimeoutMs !== 'number' || !(requestTimeoutMs > 0) || !Number.isFinite(requestTimeoutMs)) {
+    throw new ConfigurationError('requestTimeoutMs', `expected a finite number above 0, got ${String(requestTimeoutMs)}`);
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigurationError('fetch', 'expected a function');
+  return {
+    region: options.region,
+    endpoint,
+    clock: options.clock ?? systemClock,
+    fetch: options.fetch,
+    requestTimeoutMs,
+    maxBodyBytes: options.maxBodyBytes,
+    retry: options.retry,
+  };
+}
+
+/**
+ * Sends one rest-json request (`POST endpoint + path`, a JSON body) and reads
+ * the answer. Throws only before the headers arrive (network error, abort).
+ * @internal
+ */
+export function postAwsJson(client: AwsClient, path: string, body: Readonly<Record<string, unknown>>, signal: AbortSignal | undefined): Promise<HttpTokenResponse> {
+  return httpRequest({
+    url: client.endpoint + path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+    timeoutMs: client.requestTimeoutMs,
+    maxBodyBytes: client.maxBodyBytes,
+    fetch: client.fetch,
+    clock: client.clock,
+  });
+}
+
+/** Parses a JSON object body; `undefined` for anything else. @internal */
+export function parseJsonObject(body: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (typeof body !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A non-empty string member, or `undefined`. @internal */
+export function stringField(json: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = json[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,56 @@
+import { ConfigurationError } from '../../errors/failures.js';
+import { assertSecureUrl } from '../http.js';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+// DNS suffixes of the partitions whose OIDC endpoint is not under amazonaws.com.
+const PARTITION_SUFFIXES: readonly (readonly [prefix: string, suffix: string])[] = [
+  ['cn-', 'amazonaws.com.cn'],
+  ['us-isob-', 'sc2s.sgov.gov'],
+  ['us-isof-', 'csp.hci.ic.gov'],
+  ['us-iso-', 'c2s.ic.gov'],
+  ['eu-isoe-', 'cloud.adc-e.uk'],
+];
+
+/**
+ * Checks an AWS region name, such as `us-east-1`, `eu-central-2`,
+ * `us-gov-west-1` or `cn-north-1`.
+ * @throws {@link ConfigurationError} (option `region`) for anything else.
+ * @group Transports
+ */
+export function assertAwsRegion(region: unknown): string {
+  if (typeof region !== 'string' || !REGION.test(region)) {
+    throw new ConfigurationError('region', `expected an AWS region such as 'us-east-1', got ${typeof region === 'string' ? `'${region}'` : typeof region}`);
+  }
+  return region;
+}
+
+/**
+ * The base URL of the AWS SSO OIDC API (IAM Identity Center): `endpoint` when
+ * given (its path is kept, so `http://127.0.0.1:PORT/aws` works), else
+ * `https://oidc.{region}.amazonaws.com` (`.amazonaws.com.cn` in China, and the
+ * ISO partitions' own suffixes). No trailing slash.
+ *
+ * @param region - The region; always checked, even with an explicit endpoint.
+ * @param endpoint - An explicit endpoint: HTTPS, or HTTP on a loopback host; no query or fragment.
+ * @throws {@link ConfigurationError} for a bad region or endpoint.
+ * @example
+ * ```ts
+ * import { awsSsoOidcEndpoint } from 'tokenpoll';
+ * awsSsoOidcEndpoint('eu-west-1'); // 'https://oidc.eu-west-1.amazonaws.com'
+ * awsSsoOidcEndpoint('us-east-1', 'http://127.0.0.1:4566/aws'); // 'http://127.0.0.1:4566/aws'
+ * ```
+ * @group Transports
+ */
+export function awsSsoOidcEndpoint(region: string, endpoint?: string | URL): string {
+  assertAwsRegion(region);
+  if (endpoint === undefined) {
+    const suffix = PARTITION_SUFFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'amazonaws.com';
+    return `https://oidc.${region}.${suffix}`;
+  }
+  if (typeof endpoint !== 'string' && !(endpoint instanceof URL)) throw new ConfigurationError('endpoint', 'expected a URL');
+  const url = assertSecureUrl(endpoint, 'endpoint');
+  if (url.search !== '' || url.hash !== '') throw new ConfigurationError('endpoint', 'must not have a query or a fragment');
+  if (url.username !== '' || url.password !== '') throw new ConfigurationError('endpoint', 'must not carry credentials');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}

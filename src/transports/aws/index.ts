@@ -1,0 +1,18 @@
+export type { AwsSsoOidcClientOptions, AwsRetryOptions } from './client.js';
+export type { AwsSsoOidcOperation } from './errors.js';
+export type { AwsClientRegistration, AwsRegistrationCache } from './registration-cache.js';
+export type { RegisterAwsClientOptions } from './register-client.js';
+export type { StartAwsDeviceAuthorizationOptions } from './device-authorization.js';
+export type { AwsTokenTransportOptions } from './token-transport.js';
+export type { RefreshAwsTokenOptions } from './refresh.js';
+export type { AwsSsoLoginOptions, AwsSsoToken } from './login.js';
+export type { SsoOidcClientLike, AwsSdkCreateTokenInput, AwsSdkTokenTransportOptions, CreateTokenCommandClass } from './sdk-adapter.js';
+export { assertAwsRegion, awsSsoOidcEndpoint } from './endpoint.js';
+export { AwsSsoOidcError } from './errors.js';
+export { memoryRegistrationCache, isRegistrationUsable, registrationCacheKey, DEFAULT_REGISTRATION_MARGIN_MS } from './registration-cache.js';
+export { registerAwsClient } from './register-client.js';
+export { startAwsDeviceAuthorization } from './device-authorization.js';
+export { awsTokenTransport } from './token-transport.js';
+export { refreshAwsToken } from './refresh.js';
+export { loginWithAwsSso } from './login.js';
+export { awsSdkTokenTransport } from './sdk-adapter.js';

@@ -1,0 +1,100 @@
+import type { TokenSet } from '../../core/outcome.js';
+import { ConfigurationError } from '../../errors/failures.js';
+import type { DeviceLoginOptions, LoginHandle } from '../../flows/device-login.js';
+import { resolveAwsClient, type AwsSsoOidcClientOptions } from './client.js';
+import { checkStartUrl } from './device-authorization.js';
+import { AwsSsoLogin } from './login-handle.js';
+import { checkClientName, checkScopes } from './register-client.js';
+import { defaultRegistrationCache, type AwsClientRegistration, type AwsRegistrationCache } from './registration-cache.js';
+
+/** Options for {@link loginWithAwsSso}. @group Flows */
+export interface AwsSsoLoginOptions extends AwsSsoOidcClientOptions {
+  /** The AWS access portal URL, such as `https://d-1234567890.awsapps.com/start`. */
+  readonly startUrl: string;
+  /** The client name IAM Identity Center shows the user. @defaultValue 'tokenpoll' */
+  readonly clientName?: string | undefined;
+  /** Scopes to register the client for, such as `sso:account:access`. @defaultValue none (AWS's legacy, scope-less registration) */
+  readonly scopes?: readonly string[] | undefined;
+  /** Where registrations are kept between logins; `false` registers a new client every time. @defaultValue one in-memory cache per process */
+  readonly cache?: AwsRegistrationCache | false | undefined;
+  /** A cached registration with less than this left is not used. @defaultValue 900000 (15 min, as botocore) */
+  readonly registrationMarginMs?: number | undefined;
+  /** Options for the poll (timeouts, backoff, transient budget, first poll…). */
+  readonly poll?: DeviceLoginOptions['poll'];
+  /** Cancels the login. */
+  readonly signal?: AbortSignal | undefined;
+  /** Asked when the device code expires: return true to start over with a new code. @defaultValue never (RFC 8628 §3.5) */
+  readonly restart?: DeviceLoginOptions['restart'];
+}
+
+/**
+ * What an AWS SSO login resolves with: the token set, plus what the caller
+ * needs to refresh it ({@link refreshAwsToken}) or to write the AWS CLI's SSO
+ * cache: the client `registration` (its secret included), the region and
+ * the start URL.
+ *
+ * The registration rides on the result, as the access token does, so it
+ * appears only where the token does: in the result and the `granted` event.
+ * No other event, state or error holds it.
+ * @group Flows
+ */
+export interface AwsSsoToken extends TokenSet {
+  /** The client the token was issued to (a secret: it holds `clientSecret`). */
+  readonly registration: AwsClientRegistration;
+  /** The region. */
+  readonly region: string;
+  /** The start URL. */
+  readonly startUrl: string;
+  /** When the access token expires, in wall-clock epoch ms (from `expiresIn`), when AWS sent a lifetime. */
+  readonly expiresAt?: number;
+}
+
+/**
+ * Logs in to AWS IAM Identity Center with one call: registers a public
+ * client (or reuses the cached registration), starts the device
+ * authorization, emits `code` (show the user `userCode` and
+ * `verificationUriComplete`), polls `CreateToken`, and resolves with an
+ * {@link AwsSsoToken}.
+ *
+ * Client registrations are cached until `clientSecretExpiresAt` (less
+ * `registrationMarginMs`). When AWS answers `InvalidClientException` (a
+ * revoked or expired registration), the client is registered again, once per
+ * login: from StartDeviceAuthorization, the call is simply repeated; from
+ * CreateToken, the device code belonged to the rejected client, so the login
+ * starts over with a new code and a second `code` event (`restart` 1), and
+ * the first attempt's `failed` event and state are not emitted.
+ * StartDeviceAuthorization and RegisterClient are retried on transient faults
+ * and `SlowDownException` (see `retry`).
+ *
+ * @example
+ * ```ts
+ * import { loginWithAwsSso } from 'tokenpoll';
+ * const login = loginWithAwsSso({ startUrl: 'https://d-1234567890.awsapps.com/start', region: 'eu-west-1', clientName: 'my-cli' });
+ * login.on('code', ({ userCode, verificationUriComplete }) => console.log(`Open ${verificationUriComplete} and check the code ${userCode}`));
+ * const token = await login.result; // token.accessToken, token.refreshToken, token.registration.clientId…
+ * ```
+ * @throws {@link ConfigurationError} at once for a bad option; the result
+ * rejects like {@link startDeviceLogin}'s, with {@link AwsSsoOidcError} for
+ * an AWS error outside the poll.
+ * @group Flows
+ */
+export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSsoToken> {
+  const client = resolveAwsClient(options);
+  const startUrl = checkStartUrl(options.startUrl);
+  const cache = options.cache === false ? undefined : (options.cache ?? defaultRegistrationCache);
+  if (cache && (typeof cache.get !== 'function' || typeof cache.set !== 'function')) {
+    throw new ConfigurationError('cache', 'expected an object with get(key) and set(key, registration), or false');
+  }
+  const marginMs = options.registrationMarginMs;
+  if (marginMs !== undefined && (typeof marginMs !== 'number' || !(marginMs >= 0))) {
+    throw new ConfigurationError('registrationMarginMs', `expected a number of at least 0, got ${String(marginMs)}`);
+  }
+  return new AwsSsoLogin({
+    client,
+    startUrl,
+    registration: { clientName: checkClientName(options.clientName), scopes: checkScopes(options.scopes), cache, marginMs, signal: undefined },
+    poll: options.poll,
+    signal: options.signal,
+    restart: options.restart,
+  });
+}

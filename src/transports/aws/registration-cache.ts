@@ -1,0 +1,102 @@
+/**
+ * A client registration (the answer to AWS SSO OIDC `RegisterClient`). The
+ * client secret is a secret: store it as carefully as a token.
+ * @group Transports
+ */
+export interface AwsClientRegistration {
+  /** The client id. */
+  readonly clientId: string;
+  /** The client secret (a secret). */
+  readonly clientSecret: string;
+  /** When the client id was issued, in epoch seconds, as sent. */
+  readonly clientIdIssuedAt?: number;
+  /** When the client secret expires, in epoch seconds, as sent. */
+  readonly clientSecretExpiresAt: number;
+  /** The same expiry in epoch milliseconds: what the AWS CLI's cache calls `registrationExpiresAt` (write it as `new Date(ms).toISOString()`). */
+  readonly registrationExpiresAt: number;
+  /** The scopes the client was registered with, when any were asked for. */
+  readonly scopes?: readonly string[];
+}
+
+/**
+ * Where client registrations are kept between logins, so each login does not
+ * register a new client. Both methods may be synchronous or return promises
+ * (a file or a keychain, say). tokenpoll reads with `get`, and after
+ * registering writes with `set`; it never writes an expired registration.
+ * A registration that `get` returns is used only while it has more than
+ * `registrationMarginMs` left.
+ * @group Transports
+ */
+export interface AwsRegistrationCache {
+  /** The registration stored under `key`, or `undefined`. */
+  get(key: string): AwsClientRegistration | undefined | PromiseLike<AwsClientRegistration | undefined>;
+  /** Stores a registration under `key`, replacing any other. */
+  set(key: string, registration: AwsClientRegistration): void | PromiseLike<void>;
+  /** Forgets `key`: called when AWS rejected the registration (`InvalidClientException`). Optional. */
+  delete?(key: string): void | PromiseLike<void>;
+}
+
+/**
+ * How long before its expiry a cached registration stops being used: 15
+ * minutes, as botocore does, so a login never outlives its client secret.
+ * @group Transports
+ */
+export const DEFAULT_REGISTRATION_MARGIN_MS: number = 15 * 60_000;
+
+/**
+ * An in-memory {@link AwsRegistrationCache}. It drops entries once they
+ * expire, on the `wallNow` clock. `loginWithAwsSso` shares one such cache per
+ * process unless given its own.
+ * @param wallNow - The wall clock, epoch ms. @defaultValue Date.now
+ * @group Transports
+ */
+export function memoryRegistrationCache(wallNow: () => number = Date.now): AwsRegistrationCache {
+  const entries = new Map<string, AwsClientRegistration>();
+  return {
+    get(key) {
+      const registration = entries.get(key);
+      if (registration && registration.registrationExpiresAt <= wallNow()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return registration;
+    },
+    set(key, registration) {
+      entries.set(key, registration);
+    },
+    delete(key) {
+      entries.delete(key);
+    },
+  };
+}
+
+/** The process-wide default cache. @internal */
+export const defaultRegistrationCache: AwsRegistrationCache = memoryRegistrationCache();
+
+/**
+ * Whether a registration can still be used: it is well formed and has more
+ * than `marginMs` left before `registrationExpiresAt`.
+ * @param wallNowMs - The current wall-clock time, epoch ms.
+ * @group Transports
+ */
+export function isRegistrationUsable(registration: unknown, wallNowMs: number, marginMs: number = DEFAULT_REGISTRATION_MARGIN_MS): registration is AwsClientRegistration {
+  if (typeof registration !== 'object' || registration === null) return false;
+  const { clientId, clientSecret, registrationExpiresAt } = registration as Partial<AwsClientRegistration>;
+  return (
+    typeof clientId === 'string' &&
+    clientId !== '' &&
+    typeof clientSecret === 'string' &&
+    clientSecret !== '' &&
+    typeof registrationExpiresAt === 'number' &&
+    registrationExpiresAt - marginMs > wallNowMs
+  );
+}
+
+/**
+ * The cache key of a registration: the endpoint, the client name and the
+ * sorted scopes, as JSON. Registrations are not tied to a start URL.
+ * @group Transports
+ */
+export function registrationCacheKey(endpoint: string, clientName: string, scopes: readonly string[] = []): string {
+  return JSON.stringify(['aws-sso-oidc', endpoint, clientName, [...scopes].sort()]);
+}
