@@ -66,6 +66,10 @@ function classifyAwsSdkError(e: ErrorLike, name: string, message: string): Token
   const status = typeof rawStatus === 'number' ? rawStatus : undefined;
   // The SDK's message is often just "UnknownError"; error_description is the server's own text.
   const description = e.error_description ?? (message !== 'UnknownError' && message !== name ? message : undefined);
+  // The SDK failed to read or parse a success answer: the device code may be consumed, so the grant is lost, not retryable.
+  if (status !== undefined && status >= 200 && status < 300) {
+    return { type: 'unreadable_success', status, message: `the SDK could not read the ${status} answer: ${message}`, cause: e };
+  }
   if (Object.hasOwn(AWS_SSO_OIDC_EXCEPTIONS, name)) {
     return outcomeFromAwsException(name, { description, reason: e.reason, status });
   }

@@ -1,13 +1,14 @@
 import PCancelable from 'p-cancelable';
 import { systemClock, type Clock } from '../clock/clock.js';
 import type { TokenSet } from '../core/outcome.js';
-import type { PollState } from '../core/state.js';
+import { createConfig } from '../core/config.js';
+import { isTerminal, type PollState } from '../core/state.js';
 import { isTokenPollError, type TokenPollError } from '../errors/base.js';
 import { ExpiredTokenError } from '../errors/outcomes.js';
 import { PollCancelledError, TransportError } from '../errors/failures.js';
 import type { PollEvents } from '../runtime/events.js';
 import { IsolatedListeners } from '../runtime/listeners.js';
-import type { PollTokenOptions } from '../runtime/options.js';
+import { resolveOptions, type PollTokenOptions } from '../runtime/options.js';
 import { pollToken, type PollHandle } from '../runtime/poller.js';
 import type { TokenTransport } from '../transports/types.js';
 
@@ -113,7 +114,9 @@ export interface DeviceLoginOptions<TToken = TokenSet> {
    * says a client SHOULD wait for the user before restarting, so the default
    * never restarts.
    */
-  readonly restart?: ((context: { readonly restarts: number; readonly error: ExpiredTokenError }) => boolean | Promise<boolean>) | undefined;
+  readonly restart?:
+    | ((context: { readonly restarts: number; readonly error: ExpiredTokenError; readonly signal: AbortSignal }) => boolean | Promise<boolean>)
+    | undefined;
 }
 
 const POLL_EVENTS = ['stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;
@@ -134,7 +137,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
   readonly #options: DeviceLoginOptions<TToken>;
   readonly #clock: Clock;
   readonly #controller = new AbortController();
-  readonly #listeners = new IsolatedListeners<LoginEvents<TToken>>(noop);
+  readonly #listeners: IsolatedListeners<LoginEvents<TToken>> = new IsolatedListeners((error, event) => this.#onListenerError(error, event));
   #poll: PollHandle<TToken> | undefined;
   #state: LoginState<TToken> = Object.freeze({ status: 'authorizing', restart: 0 });
   #settled = false;
@@ -142,6 +145,8 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
   #reject!: (error: unknown) => void;
 
   constructor(options: DeviceLoginOptions<TToken>) {
+    // Check the poll options now, so a mistake throws here rather than after a device code was issued.
+    resolveOptions({ ...options.poll, transport: noop, expiresInSeconds: 1 });
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.result = new PCancelable<TToken>((resolve, reject, onCancel) => {
@@ -166,7 +171,9 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
 
   cancel(reason: unknown = new DOMException('The login was cancelled', 'AbortError')): void {
     if (this.#settled) return;
-    if (this.#poll) return this.#poll.cancel(reason);
+    // While a poll runs, it owns the cancellation (and its events). Between polls (authorizing, or
+    // while the restart callback decides), the login cancels itself.
+    if (this.#poll && !isTerminal(this.#poll.state)) return this.#poll.cancel(reason);
     this.#controller.abort(reason);
     this.#fail(new PollCancelledError(reason), 'cancelled');
   }
@@ -187,6 +194,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
   }
 
   async #run(restarts: number): Promise<void> {
+    if (this.#settled) return;
     this.#poll = undefined;
     this.#state = Object.freeze({ status: 'authorizing', restart: restarts });
     let authorization: DeviceAuthorization;
@@ -198,15 +206,21 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
       return this.#fail(failure, failure instanceof PollCancelledError ? 'cancelled' : 'failed');
     }
     if (this.#settled) return;
-    const poll = pollToken<TToken>({
-      ...this.#options.poll,
-      transport: this.#options.transportFor(authorization),
-      expiresInSeconds: authorization.expiresInSeconds,
-      intervalSeconds: authorization.intervalSeconds,
-      issuedAt: authorization.issuedAt,
-      clock: this.#clock,
-      signal: this.#controller.signal,
-    });
+    let poll: PollHandle<TToken>;
+    try {
+      poll = pollToken<TToken>({
+        ...this.#options.poll,
+        transport: this.#options.transportFor(authorization),
+        expiresInSeconds: authorization.expiresInSeconds,
+        intervalSeconds: authorization.intervalSeconds,
+        issuedAt: authorization.issuedAt,
+        clock: this.#clock,
+        signal: this.#controller.signal,
+      });
+    } catch (error) {
+      const failure = isTokenPollError(error) ? error : new TransportError(`the token transport could not be set up: ${error instanceof Error ? error.message : String(error)}`, error);
+      return this.#fail(failure, 'failed');
+    }
     this.#poll = poll;
     for (const name of POLL_EVENTS) {
       if (name === 'expired') continue;
@@ -219,6 +233,8 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
       this.#resolve(token);
     } catch (error) {
       if (error instanceof ExpiredTokenError && (await this.#shouldRestart(restarts, error))) return this.#run(restarts + 1);
+      // cancel() may have settled the login while the restart callback was deciding.
+      if (this.#settled) return;
       this.#settled = true;
       if (error instanceof ExpiredTokenError || isExpiredTimeout(poll)) this.#listeners.emit('expired', expiredPayload(poll, error as TokenPollError));
       this.#reject(error);
@@ -230,7 +246,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
   async #shouldRestart(restarts: number, error: ExpiredTokenError): Promise<boolean> {
     if (!this.#options.restart || this.#settled) return false;
     try {
-      return (await this.#options.restart({ restarts, error })) === true && !this.#settled;
+      return (await this.#options.restart({ restarts, error, signal: this.#controller.signal })) === true && !this.#settled;
     } catch {
       return false;
     }
@@ -238,8 +254,9 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
 
   #emitCode(authorization: DeviceAuthorization, restart: number): void {
     const now = this.#clock.now();
-    const lifetimeMs = Number(authorization.expiresInSeconds) * 1000;
-    const expiresInMs = Math.max(0, authorization.issuedAt + (Number.isFinite(lifetimeMs) ? lifetimeMs : 0) - now);
+    // The same sanitising the poll applies (defaults, ceilings), so the code expires when the poll does.
+    const { lifetimeMs } = createConfig({ expiresIn: authorization.expiresInSeconds, maxLifetimeMs: this.#options.poll?.maxLifetimeMs });
+    const expiresInMs = Math.max(0, Math.min(authorization.issuedAt, now) + lifetimeMs - now);
     const event: { -readonly [K in keyof CodeEvent]: CodeEvent[K] } = {
       userCode: authorization.userCode,
       verificationUri: authorization.verificationUri,
@@ -250,6 +267,17 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     if (authorization.verificationUriComplete !== undefined) event.verificationUriComplete = authorization.verificationUriComplete;
     if (authorization.message !== undefined) event.message = authorization.message;
     this.#listeners.emit('code', Object.freeze(event));
+  }
+
+  #onListenerError(error: unknown, event: keyof LoginEvents<TToken>): void {
+    // Reported like the poller does; a throwing warning listener is not reported again.
+    if (event === 'warning' || !this.#listeners.has('warning')) return;
+    try {
+      const message = `a listener for '${String(event)}' threw: ${error instanceof Error ? error.message : String(error)}`;
+      this.#listeners.emit('warning', Object.freeze({ code: 'listener-error', message, at: this.#clock.now(), cause: error }));
+    } catch {
+      // Best effort.
+    }
   }
 
   #fail(error: TokenPollError, event: 'failed' | 'cancelled'): void {

@@ -48,8 +48,10 @@ export function assertSecureUrl(url: string | URL, option = 'url'): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigurationError(option, `not a valid URL: ${String(url)}`);
+    throw new ConfigurationError(option, 'not a valid URL');
   }
+  // Credentials in a URL would travel in the clear in logs and errors; refuse them without repeating them.
+  if (parsed.username !== '' || parsed.password !== '') throw new ConfigurationError(option, `${parsed.protocol}//${parsed.host}${parsed.pathname} must not carry a user name or password`);
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
   throw new ConfigurationError(option, `${parsed.origin} must use https: (plain http: is allowed only for loopback hosts)`);
@@ -61,8 +63,9 @@ export function assertSecureUrl(url: string | URL, option = 'url'): URL {
  * (except on loopback), a timeout, and a cap on the body size. Once the
  * headers have arrived it never throws: a body that fails to read, or is too
  * large, comes back as `bodyError`, which the classifier treats as a lost
- * grant on a 2xx. Before the headers, it throws what fetch threw (a network
- * error or the abort reason), which the classifier treats as transient.
+ * grant on a 2xx. Otherwise it throws what fetch threw (a network error or
+ * the abort reason), before the headers or while reading a non-2xx body,
+ * which the classifier treats as transient. Redirects are not followed.
  *
  * @throws {@link ConfigurationError} for a URL that is not HTTPS or loopback.
  * @group Transports
@@ -86,6 +89,10 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpToke
     try {
       return { status: response.status, headers: response.headers, body: await readCapped(response, maxBodyBytes) };
     } catch (bodyError) {
+      // A 2xx whose body is lost may be a grant already issued: hand it over as bodyError, so it is never retried.
+      // Any other answer granted nothing, so a body cut short (a reset, a timeout) is a transient fault like any other.
+      const success = response.status >= 200 && response.status < 300;
+      if (!success && !(bodyError instanceof ResponseTooLargeError)) throw bodyError;
       return { status: response.status, headers: response.headers, bodyError };
     }
   } finally {

@@ -21,6 +21,15 @@ describe('architecture', () => {
     });
   });
 
+  describe('should run wherever fetch does', () => {
+    const everyFile = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    test.each(everyFile.filter((f) => !f.startsWith('testing/emulator/')))('when %s is read, it uses no Node-only module', (file) => {
+      const text = readFileSync(join(root, file), 'utf8');
+      expect(importsOf(file).filter((specifier) => specifier.startsWith('node:'))).toEqual([]);
+      expect(text).not.toMatch(/reference types="node"/);
+    });
+  });
+
   describe('should never poll with setInterval', () => {
     test.each(['runtime', 'clock', 'classify', 'testing'].flatMap(filesIn))('when %s is read', (file) => {
       expect(source(file)).not.toMatch(/\bsetInterval\b/);

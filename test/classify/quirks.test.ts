@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyHttpResponse, parseRetryAfter, tokenSetFrom } from '../../src/index.js';
+import { classifyHttpResponse, classifyThrown, parseRetryAfter, tokenSetFrom } from '../../src/index.js';
 
 describe('classify quirks', () => {
   describe('should read Retry-After strictly', () => {
@@ -35,6 +35,13 @@ describe('classify quirks', () => {
 
     test('when its body says slow_down, it is a slow_down', () => {
       expect(classifyHttpResponse({ status: 429, body: '{"error":"slow_down"}' }, 0)).toEqual({ type: 'slow_down' });
+    });
+  });
+
+  describe('should treat an AWS SDK error on a 2xx as a lost grant', () => {
+    test('when the SDK could not parse a 200', () => {
+      const error = Object.assign(new SyntaxError('Unexpected end of JSON input'), { $metadata: { httpStatusCode: 200 } });
+      expect(classifyThrown(error)).toMatchObject({ type: 'unreadable_success', status: 200 });
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import {
+  ConfigurationError,
   ExpiredTokenError,
   PollCancelledError,
   TransportError,
@@ -82,6 +83,37 @@ describe('startDeviceLogin', () => {
     });
   });
 
+  describe('should announce the expiry the poll will keep', () => {
+    test.each([
+      [7200, 3_600_000],
+      ['0', 900_000],
+      ['soon', 900_000],
+      ['600', 600_000],
+    ] as const)('when expires_in is %j, the code event says %d ms', async (expiresInSeconds, expiresInMs) => {
+      const clock = new ManualClock();
+      const login = startDeviceLogin({ authorize: async () => authorization(clock, { expiresInSeconds }), transportFor: () => scriptedTransport([{ type: 'success', token }], { clock }), clock });
+      const codes: CodeEvent[] = [];
+      login.on('code', (event) => codes.push(event));
+      await clock.runUntilSettled(login.result);
+      expect(codes[0]?.expiresInMs).toBe(expiresInMs);
+    });
+  });
+
+  describe('should report a throwing listener', () => {
+    test('when the code listener throws, a warning says so and the login goes on', async () => {
+      const clock = new ManualClock();
+      const login = startDeviceLogin({ authorize: async () => authorization(clock), transportFor: () => scriptedTransport([{ type: 'success', token }], { clock }), clock });
+      const warnings: string[] = [];
+      login.on('warning', ({ code, message }) => warnings.push(`${code}: ${message}`));
+      login.on('code', () => {
+        throw new Error('display broke');
+      });
+      const result = await clock.runUntilSettled(login.result);
+      expect(result.status).toBe('fulfilled');
+      expect(warnings).toEqual(["listener-error: a listener for 'code' threw: display broke"]);
+    });
+  });
+
   describe('should fail or cancel cleanly', () => {
     test('when the device authorization fails, it rejects with a typed error', async () => {
       const login = startDeviceLogin({ authorize: async () => Promise.reject(new Error('boom')), transportFor: () => () => ({}) });
@@ -120,6 +152,56 @@ describe('startDeviceLogin', () => {
       const result = await clock.runUntilSettled(login.result);
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
       expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when cancelled while the restart callback decides, the login ends cancelled, not with a token', async () => {
+      const clock = new ManualClock();
+      let decide: (value: boolean) => void = () => {};
+      let n = 0;
+      const authorize = vi.fn(async () => authorization(clock, { userCode: `CODE-${n}` }));
+      const login = startDeviceLogin({
+        authorize,
+        transportFor: () => scriptedTransport(n++ === 0 ? [{ type: 'expired_token', error: { code: 'expired_token' } }] : [{ type: 'success', token }], { clock }),
+        restart: () => new Promise<boolean>((resolve) => (decide = resolve)),
+        clock,
+      });
+      const events: string[] = [];
+      for (const name of ['cancelled', 'expired', 'granted'] as const) login.on(name, () => events.push(name));
+      await clock.advance(6000); // the first code's poll ends with expired_token; the callback is now deciding
+      login.cancel('user quit');
+      decide(true);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect(authorize).toHaveBeenCalledTimes(1);
+      expect(events).toEqual(['cancelled']);
+    });
+
+    test('when cancelled before it starts, nothing is asked', async () => {
+      const authorize = vi.fn();
+      const login = startDeviceLogin({ authorize, transportFor: () => () => ({}) });
+      login.cancel('now');
+      await expect(login.result).rejects.toBeInstanceOf(PollCancelledError);
+      await flushCallbacks();
+      expect(authorize).not.toHaveBeenCalled();
+    });
+
+    test('when the poll options are wrong, it throws at once, before asking for a code', () => {
+      const authorize = vi.fn();
+      expect(() => startDeviceLogin({ authorize, transportFor: () => () => ({}), poll: { transientRetries: -1 } })).toThrow(ConfigurationError);
+      expect(authorize).not.toHaveBeenCalled();
+    });
+
+    test('when the transport cannot be built, the login fails instead of hanging', async () => {
+      const clock = new ManualClock();
+      const login = startDeviceLogin({
+        authorize: async () => authorization(clock),
+        transportFor: () => {
+          throw new Error('boom');
+        },
+        clock,
+      });
+      const error = await login.result.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(TransportError);
     });
 
     test('when the caller signal is already aborted, nothing is asked', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ConfigurationError, ResponseTooLargeError, assertSecureUrl, classifyHttpResponse, httpRequest } from '../../src/index.js';
+import { ConfigurationError, ResponseTooLargeError, assertSecureUrl, classifyHttpResponse, classifyThrown, httpRequest } from '../../src/index.js';
 
 let server: Server | undefined;
 
@@ -63,6 +63,22 @@ describe('httpRequest', () => {
       });
       const answer = await httpRequest({ url, maxBodyBytes: 4096 });
       expect(answer.bodyError).toBeInstanceOf(ResponseTooLargeError);
+    });
+
+    test('when a non-2xx body is cut short, it throws (a transient fault), since nothing was granted', async () => {
+      const url = await serve((_req, res) => {
+        res.writeHead(400, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"error":"authoriz');
+        setTimeout(() => res.destroy(), 20);
+      });
+      const error = await httpRequest({ url }).then(() => undefined, (e: unknown) => e);
+      expect(classifyThrown(error).type).toBe('network_error');
+    });
+
+    test('when the URL carries credentials, it refuses without repeating them', async () => {
+      const error = await httpRequest({ url: 'https://cli:S3CRET-PW@auth.example.com/token' }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(JSON.stringify(error) + String(error)).not.toContain('S3CRET-PW');
     });
 
     test('when the server never answers, the request times out as a TimeoutError', async () => {
