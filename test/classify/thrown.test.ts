@@ -331,7 +331,7 @@ describe('classifyThrown', () => {
       'when anything with ordinary prototypes is thrown',
       (thrown) => {
         // Arrange
-        const known = ['timeout', 'network_error', 'transport_error', 'server_error', 'rate_limited', 'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'oauth_error'];
+        const known = ['timeout', 'network_error', 'transport_error', 'server_error', 'rate_limited', 'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'oauth_error', 'unreadable_success'];
 
         // Act
         const outcome = classifyThrown(thrown);
@@ -343,7 +343,7 @@ describe('classifyThrown', () => {
 
     test.prop([errorLikeArbitrary()])('when an error-like object with arbitrary AWS members is thrown', (thrown) => {
       // Arrange
-      const known = ['timeout', 'network_error', 'transport_error', 'server_error', 'rate_limited', 'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'oauth_error'];
+      const known = ['timeout', 'network_error', 'transport_error', 'server_error', 'rate_limited', 'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'oauth_error', 'unreadable_success'];
 
       // Act
       const outcome = classifyThrown(thrown);
