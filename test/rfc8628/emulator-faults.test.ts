@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { LostGrantError, RetriesExhaustedError, type RetryEvent, type TokenSet } from '../../src/index.js';
+import { LostGrantError, ResponseTooLargeError, RetriesExhaustedError, type RetryEvent, type TokenSet } from '../../src/index.js';
 import { startEmulator, type Emulator, type EmulatorFault } from '../../src/testing.js';
 import { reasonOf, runEmulatorLogin, type EmulatorRun } from './emulator-login.js';
 import { outcomeOf, scenarioTable } from './scenarios.js';
@@ -76,6 +76,31 @@ describe('rfc8628 against the emulator with faults', () => {
       expect(error).toBeInstanceOf(LostGrantError);
       expect(error.status).toBe(200);
       expect(run.tokenRequests).toBe(1);
+    });
+
+    test('when the token endpoint streams an oversized 200 chunked (no Content-Length), the streaming cap stops it: LostGrantError after one request', async () => {
+      // Arrange: 2 MiB sent with Transfer-Encoding: chunked, so only the cap on the bytes read can stop it.
+      const server = await start();
+      server.inject({ type: 'oversized', chunked: true });
+      const heads: { contentLength: string | null; transferEncoding: string | null }[] = [];
+      const watchingFetch: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/token')) heads.push({ contentLength: response.headers.get('content-length'), transferEncoding: response.headers.get('transfer-encoding') });
+        return response;
+      };
+      // Act
+      const run = await runEmulatorLogin(server, { user: 'approve-on-code', login: { fetch: watchingFetch } });
+      // Assert
+      record('fault: an oversized 200 streamed chunked (2 MiB, no Content-Length)', run);
+      expect(heads[0]).toEqual({ contentLength: null, transferEncoding: 'chunked' });
+      const error = reasonOf(run) as LostGrantError;
+      expect(error).toBeInstanceOf(LostGrantError);
+      expect(error.status).toBe(200);
+      // Stopped while streaming (no length to check up front), not after reading it all.
+      expect(error.cause).toBeInstanceOf(ResponseTooLargeError);
+      expect((error.cause as Error).message).toContain('over the cap');
+      expect(run.tokenRequests).toBe(1);
+      expect(run.events.filter((e) => e.name === 'retry')).toHaveLength(0);
     });
   });
 

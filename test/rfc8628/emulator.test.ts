@@ -78,13 +78,40 @@ describe('rfc8628 against the emulator', () => {
   });
 
   describe('should end expired', () => {
-    test('when the local deadline passes before the user acts', async () => {
+    test('when the local deadline passes before the user acts, no request is sent at or after it', async () => {
+      // Arrange: the server gives the code 600 s; the client is told 300 ms (maxLifetimeMs), so its own deadline ends the flow.
       const server = await start();
-      const run = await runEmulatorLogin(server, { user: 'nothing', login: { poll: { maxLifetimeMs: 300 } } });
+      const sentAt: number[] = [];
+      const deadlines: number[] = [];
+      // Act
+      const run = await runEmulatorLogin(server, {
+        user: 'nothing',
+        login: { poll: { maxLifetimeMs: 300 } },
+        started: (login) =>
+          login.on('attempt', ({ at }) => {
+            // Right before each request goes out: when it is sent, and the deadline the poll holds (same clock).
+            sentAt.push(at);
+            const state = login.state;
+            if ('deadlineAt' in state) deadlines.push(state.deadlineAt);
+          }),
+      });
+      // Assert
       table.add({ scenario: 'expired (local deadline)', outcome: outcomeOf(run.settled), requests: run.tokenRequests });
       expect(reasonOf(run)).toMatchObject({ name: 'ExpiredTokenError', source: 'deadline' });
-      // No request is sent at or after the deadline: the server never saw the code expire.
-      expect(server.requests.filter((r) => r.path === '/token').every((r) => r.at < server.codes[0]!.issuedAt + 600_000)).toBe(true);
+      const expired = run.events.find((e) => e.name === 'expired')!.payload as LoginEvents['expired'];
+      expect(sentAt.length).toBeGreaterThanOrEqual(2);
+      expect(deadlines).toHaveLength(sentAt.length);
+      const deadlineAt = deadlines[0]!;
+      expect(deadlines.every((d) => d === deadlineAt)).toBe(true);
+      // The deadline is the client's 300 ms, counted from when the code arrived, not the server's 600 s.
+      expect(deadlineAt).toBeGreaterThanOrEqual(server.codes[0]!.issuedAt + 300);
+      expect(deadlineAt).toBeLessThan(server.codes[0]!.issuedAt + 600_000);
+      // Every request was sent before the deadline, and the server saw each of them (no unannounced request).
+      expect(sentAt.filter((at) => at >= deadlineAt)).toEqual([]);
+      expect(server.requests.filter((r) => r.path === '/token')).toHaveLength(sentAt.length);
+      // The flow settled at the deadline; the server's code (600 s) never expired.
+      expect(expired.at).toBeGreaterThanOrEqual(deadlineAt);
+      expect(server.codes[0]!.status).toBe('pending');
     });
 
     test("when the server answers expired_token", async () => {

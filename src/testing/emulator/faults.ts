@@ -3,7 +3,7 @@ import { ConfigurationError } from '../../errors/failures.js';
 import { respond, respondJson, type Exchange } from './http-io.js';
 import type { EmulatorFault, EmulatorInjectOptions } from './types.js';
 
-const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'oversized', 'github_200']);
+const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'oversized', 'github_200', 'aws_exception']);
 const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 interface QueuedFault {
@@ -21,6 +21,7 @@ export class FaultQueue {
     if (typeof fault !== 'object' || fault === null || !FAULT_TYPES.has(fault.type)) {
       throw new ConfigurationError('fault', `expected one of ${[...FAULT_TYPES].join(', ')}`);
     }
+    if (fault.type === 'aws_exception') checkAwsException(fault);
     const count = options.count ?? 1;
     if (!Number.isInteger(count) || count < 1) throw new ConfigurationError('count', 'expected an integer, 1 or more');
     const path = options.path ?? '/token';
@@ -69,6 +70,14 @@ export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
       const body = Buffer.alloc(Math.max(bytes, head.length + tail.length), 'x');
       body.write(head, 0);
       body.write(tail, body.byteLength - tail.length);
+      if (fault.chunked === true) {
+        // No Content-Length: Node sends it chunked, 64 KiB at a time.
+        exchange.record.status = 200;
+        exchange.res.writeHead(200, { 'content-type': 'application/json' });
+        for (let offset = 0; offset < body.byteLength; offset += 65_536) exchange.res.write(body.subarray(offset, offset + 65_536));
+        exchange.res.end();
+        return;
+      }
       respond(exchange, 200, { 'content-type': 'application/json' }, body);
       return;
     }
@@ -77,9 +86,44 @@ export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
       respondJson(exchange, 200, { error, error_description: error === 'slow_down' ? 'Too many requests have been made in the same time period.' : 'The authorization request is still pending.' });
       return;
     }
+    case 'aws_exception': {
+      const [error, status] = Object.hasOwn(AWS_EXCEPTIONS, fault.name) ? AWS_EXCEPTIONS[fault.name]! : [snakeCase(fault.name.replace(/Exception$/, '')), 400];
+      const body: Record<string, string> = { error, error_description: `${fault.name} (injected by the emulator)` };
+      if (fault.reason !== undefined) body['reason'] = fault.reason;
+      respondJson(exchange, fault.status ?? status, body, { 'x-amzn-ErrorType': `${fault.name}:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/` });
+      return;
+    }
     default: {
       const unknown: never = fault;
       throw new ConfigurationError('fault', `unknown fault ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+// The AWS SSO OIDC exceptions of the spec's table: their `error` code and HTTP status.
+const AWS_EXCEPTIONS: Readonly<Record<string, readonly [error: string, status: number]>> = {
+  AuthorizationPendingException: ['authorization_pending', 400],
+  SlowDownException: ['slow_down', 400],
+  AccessDeniedException: ['access_denied', 400],
+  ExpiredTokenException: ['expired_token', 400],
+  InternalServerException: ['server_error', 500],
+  InvalidClientException: ['invalid_client', 401],
+  InvalidClientMetadataException: ['invalid_client_metadata', 400],
+  InvalidGrantException: ['invalid_grant', 400],
+  InvalidRequestException: ['invalid_request', 400],
+  InvalidScopeException: ['invalid_scope', 400],
+  UnauthorizedClientException: ['unauthorized_client', 400],
+  UnsupportedGrantTypeException: ['unsupported_grant_type', 400],
+};
+
+function checkAwsException(fault: Extract<EmulatorFault, { type: 'aws_exception' }>): void {
+  if (typeof fault.name !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(fault.name)) throw new ConfigurationError('name', 'expected an exception name such as SlowDownException');
+  if (fault.status !== undefined && !(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)) {
+    throw new ConfigurationError('status', 'expected an HTTP status from 200 to 599');
+  }
+  if (fault.reason !== undefined && typeof fault.reason !== 'string') throw new ConfigurationError('reason', 'expected a string');
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
 }

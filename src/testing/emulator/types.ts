@@ -45,7 +45,16 @@ export interface EmulatorOptions {
 
 /**
  * A fault the emulator answers instead of processing a request (the request
- * then changes nothing: no poll is counted, no code is consumed).
+ * then changes nothing: no poll is counted, no code is consumed). Each kind
+ * can be sent on any path: an `aws_exception` on
+ * `/aws/device_authorization` tests StartDeviceAuthorization's retries, say.
+ * @example
+ * The next StartDeviceAuthorization gets a SlowDownException, and the next
+ * CreateToken an AccessDeniedException with a `reason`.
+ * ```ts
+ * emulator.inject({ type: 'aws_exception', name: 'SlowDownException' }, { path: '/aws/device_authorization' });
+ * emulator.inject({ type: 'aws_exception', name: 'AccessDeniedException', reason: 'KMS_AccessDeniedException' }, { path: '/aws/token' });
+ * ```
  * @group Testing
  */
 export type EmulatorFault =
@@ -78,12 +87,24 @@ export type EmulatorFault =
       readonly type: 'oversized';
       /** The body size. @defaultValue 2 MiB */
       readonly bytes?: number | undefined;
+      /** Stream the body with `Transfer-Encoding: chunked` and no `Content-Length`, so only a streaming cap can stop it. @defaultValue false */
+      readonly chunked?: boolean | undefined;
     }
   | {
       /** A 200 with an OAuth error body, as GitHub answers. */
       readonly type: 'github_200';
       /** The `error` it carries. @defaultValue 'authorization_pending' */
       readonly error?: 'authorization_pending' | 'slow_down' | undefined;
+    }
+  | {
+      /** An AWS SSO OIDC exception, as AWS sends it: `x-amzn-ErrorType: <name>:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/` and a JSON `{ error, error_description, reason? }` body. */
+      readonly type: 'aws_exception';
+      /** The exception name, such as `SlowDownException`. A name from the spec's table gets its `error` code and status (`SlowDownException`: `slow_down`, 400; `InternalServerException`: `server_error`, 500; `InvalidClientException`: `invalid_client`, 401…); any other gets its name in snake_case without `Exception`, and 400. */
+      readonly name: string;
+      /** The HTTP status, replacing the one the name implies. */
+      readonly status?: number | undefined;
+      /** AWS's `reason` member, such as `KMS_AccessDeniedException`. @defaultValue none */
+      readonly reason?: string | undefined;
     };
 
 /** Which requests an injected fault applies to. @group Testing */
