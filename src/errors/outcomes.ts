@@ -83,8 +83,12 @@ export class OAuthError extends TokenPollError {
   override readonly name = 'OAuthError';
   /** The server's error. */
   readonly error: OAuthErrorDetail;
-  constructor(error: OAuthErrorDetail) {
-    super(ErrorCode.OAUTH_ERROR, `the server answered ${describeOAuth(error)}`);
+  /**
+   * @param error - The server's error.
+   * @param answeredBy - Who answered, as the message names it (a subclass names the call). @defaultValue 'the server'
+   */
+  constructor(error: OAuthErrorDetail, answeredBy: string = 'the server') {
+    super(ErrorCode.OAUTH_ERROR, `${answeredBy} answered ${describeOAuth(error)}`);
     this.error = error;
   }
   /** True when registering the client again may help. */

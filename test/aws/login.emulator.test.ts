@@ -7,14 +7,12 @@ import {
   loginWithAwsSso,
   memoryRegistrationCache,
   refreshAwsToken,
-  systemClock,
   type AwsSsoLoginOptions,
   type AwsSsoToken,
-  type Clock,
   type LoginEvents,
 } from '../../src/index.js';
 import type { Emulator } from '../../src/testing.js';
-import { delay, requestLog, scenarioTable, summarise, useEmulator } from './helpers/emulator.js';
+import { delay, fastClock, requestLog, scenarioTable, summarise, useEmulator } from './helpers/emulator.js';
 
 const start = useEmulator();
 const record = scenarioTable('loginWithAwsSso against the emulator');
@@ -78,7 +76,7 @@ describe('loginWithAwsSso (emulator, real HTTP)', () => {
     test('when a fast local clock makes polls too early, the slow_down storm is obeyed until the grant', async () => {
       const emulator = await start({ intervalSeconds: 0.05, slowDownIncrementSeconds: 0.04 });
       const clock = fastClock(100);
-      const run = login(emulator, { clock, requestTimeoutMs: 600_000, poll: { requestTimeoutMs: 600_000 } });
+      const run = login(emulator, { clock, requestTimeoutMs: 600_000 }); // one knob: the transport's timeout and the poll's
       let slowDowns = 0;
       run.handle.on('slowDown', () => void slowDowns++);
       run.handle.on('pending', () => slowDowns > 0 && emulator.approve(run.userCode()));
@@ -262,16 +260,5 @@ function login(emulator: Emulator, extra: Partial<AwsSsoLoginOptions> = {}) {
       const approvedAt = emulator.codes.find((c) => c.userCode === userCode())?.approvedAt;
       return approvedAt === undefined || tokenAt === undefined ? undefined : tokenAt - approvedAt;
     },
-  };
-}
-
-/** A real clock that runs `factor` times fast: its timers fire early in real time, as on a drifting VM. */
-function fastClock(factor: number): Clock {
-  const origin = performance.now();
-  return {
-    now: () => origin + (performance.now() - origin) * factor,
-    wallNow: () => Date.now(),
-    setTimeout: (callback, delayMs, options) => systemClock.setTimeout(callback, delayMs / factor, options),
-    clearTimeout: (timer) => systemClock.clearTimeout(timer),
   };
 }

@@ -94,14 +94,50 @@ describe('loginWithAwsSso', () => {
     });
   });
 
+  describe('should let one requestTimeoutMs bound both the request and the poll', () => {
+    test('when requestTimeoutMs is 60 s, a hung CreateToken outlives the poll\'s default 30 s and is aborted at 60 s', async () => {
+      const run = login({}, { hold: '/aws/token', requestTimeoutMs: 60_000 });
+      for (let i = 0; i < 100 && !run.fake.paths().includes('/aws/token'); i++) await run.clock.advance(100);
+      const poll = run.fake.calls.at(-1)!;
+      expect(poll.path).toBe('/aws/token');
+      await run.clock.advance(45_000);
+      expect(poll.signal?.aborted).toBe(false);
+      expect(run.names()).not.toContain('retry');
+      await run.clock.advance(15_000);
+      expect(poll.signal?.aborted).toBe(true);
+      expect(run.events.filter((e) => e.name === 'retry').map((e) => (e.payload as LoginEvents['retry']).fault.type)).toEqual(['timeout']);
+      run.handle.cancel();
+      await run.clock.runUntilSettled(run.handle.result);
+    });
+  });
+
   describe('should cancel at any point', () => {
-    test('when cancelled while registering, the result rejects with PollCancelledError', async () => {
+    test('when cancelled at once, before the first request, the result rejects with PollCancelledError and nothing is sent', async () => {
       const run = login({ '/aws/token': [granted] });
       run.handle.cancel('user quit');
       const result = await run.clock.runUntilSettled(run.handle.result);
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
       expect((result as PromiseRejectedResult).reason.cause).toBe('user quit');
       expect(run.names()).toEqual(['cancelled']);
+      expect(run.fake.paths()).toEqual([]);
+    });
+
+    test.each([
+      ['RegisterClient', '/aws/client/register', ['/aws/client/register']],
+      ['StartDeviceAuthorization', '/aws/device_authorization', ['/aws/client/register', '/aws/device_authorization']],
+    ])('when cancelled while %s is in flight, its request is aborted and nothing else is sent', async (_operation, held, sent) => {
+      const run = login({ '/aws/token': [granted] }, { hold: held });
+      await until(() => run.fake.paths().includes(held));
+      run.handle.cancel('user quit');
+      const result = await run.clock.runUntilSettled(run.handle.result);
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect((result as PromiseRejectedResult).reason.cause).toBe('user quit');
+      expect(run.fake.calls.at(-1)!.signal?.aborted).toBe(true);
+      expect(run.names()).toEqual(['cancelled']);
+      await run.clock.advance(60_000);
+      expect(run.fake.paths()).toEqual(sent);
+      expect(run.clock.pendingTimers).toBe(0);
     });
   });
 });
@@ -113,11 +149,12 @@ interface Recorded {
   readonly payload: unknown;
 }
 
-function login(routes: Record<string, FakeAnswer[]>, options: { cache?: ReturnType<typeof memoryRegistrationCache> } = {}) {
+function login(routes: Record<string, FakeAnswer[]>, options: { cache?: ReturnType<typeof memoryRegistrationCache>; hold?: string; requestTimeoutMs?: number } = {}) {
   const clock = new ManualClock({ wallEpochMs: NOW });
   const counts = new Map<string, number>();
   let registrations = 0;
   const fake = fakeFetch((path) => {
+    if (path === options.hold) return new Promise<never>(() => {}); // in flight until aborted
     if (path === '/aws/client/register') return registration(NOW, 90 * 86_400, `client-${++registrations}`);
     const script = routes[path] ?? [deviceAuthorization];
     const n = (counts.get(path) ?? 0) + 1;
@@ -132,9 +169,16 @@ function login(routes: Record<string, FakeAnswer[]>, options: { cache?: ReturnTy
     clock,
     cache: options.cache ?? memoryRegistrationCache(() => NOW),
     poll: { random: seededRandom(1) },
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
   });
   const events: Recorded[] = [];
   const names = ['code', 'stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;
   for (const name of names) handle.on(name, (payload: unknown) => events.push({ name, payload }));
   return { clock, fake, handle, events, names: () => events.map((e) => e.name) };
+}
+
+/** Lets promise callbacks and I/O run until `done()` holds (no clock timer fires). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error('the condition never held');
 }

@@ -1,37 +1,18 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  CreateTokenCommand,
-  RegisterClientCommand,
-  SSOOIDCClient,
-  StartDeviceAuthorizationCommand,
-} from '@aws-sdk/client-sso-oidc';
-import { afterEach, describe, expect, test } from 'vitest';
-import {
-  AccessDeniedError,
-  ConfigurationError,
-  ExpiredTokenError,
-  PollCancelledError,
-  awsSdkTokenTransport,
-  pollToken,
-  startDeviceLogin,
-  type LoginEvents,
-  type LoginHandle,
-  type TokenSet,
-} from '../../src/index.js';
-import type { Emulator } from '../../src/testing.js';
+import { SSOOIDCClient } from '@aws-sdk/client-sso-oidc';
+import { describe, expect, test } from 'vitest';
+import { AccessDeniedError, ConfigurationError, ExpiredTokenError, PollCancelledError, awsSdkTokenTransport, type LoginEvents } from '../../src/index.js';
 import { delay, requestLog, scenarioTable, summarise, useEmulator } from './helpers/emulator.js';
+import { sdkLogin, useSdkClients } from './helpers/sdk.js';
 
 const start = useEmulator();
 const record = scenarioTable('awsSdkTokenTransport through @aws-sdk/client-sso-oidc against the emulator');
-const clients: SSOOIDCClient[] = [];
-afterEach(() => clients.splice(0).forEach((client) => client.destroy()));
+const sdkClient = useSdkClients();
 
 describe('awsSdkTokenTransport (real SDK, emulator)', () => {
   describe('should poll through the caller\'s SSOOIDCClient', () => {
     test('when the user approves after two pending answers, the SDK keeps the /aws prefix and the token arrives', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
-      const run = sdkLogin(emulator);
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
       run.handle.on('pending', ({ attempt }) => attempt === 2 && emulator.approve(run.userCode()));
       const token = await run.handle.result;
       expect(token).toMatchObject({ accessToken: expect.stringMatching(/^aws-at-/), tokenType: 'Bearer', expiresInSeconds: 3600, refreshToken: expect.any(String) });
@@ -42,7 +23,7 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
 
     test('when no CreateTokenCommand is given, the SDK is imported lazily on the first poll', async () => {
       const emulator = await start({ intervalSeconds: 0.05, autoApproveAfterMs: 0 });
-      const run = sdkLogin(emulator, { lazy: true });
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint), { lazy: true });
       expect((await run.handle.result).accessToken).toMatch(/^aws-at-/);
     });
 
@@ -55,7 +36,7 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
   describe('should map the SDK\'s exception classes through the default classifier', () => {
     test('when the user denies, AccessDeniedException becomes AccessDeniedError', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
-      const run = sdkLogin(emulator);
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
       run.handle.on('pending', () => emulator.deny(run.userCode()));
       const error = await run.handle.result.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AccessDeniedError);
@@ -63,23 +44,26 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
       record({ scenario: 'denied', outcome: 'AccessDeniedError', requests: summarise(emulator) });
     });
 
-    test('when AccessDeniedException carries a reason, the reason is kept (a one-route server: the emulator sends none)', async () => {
-      const server = await awsErrorServer('AccessDeniedException', 400, { error: 'access_denied', error_description: 'KMS key unavailable', reason: 'KMS_AccessDeniedException' });
-      try {
-        const client = sdkClient(server.endpoint);
-        const poll = pollToken({ transport: awsSdkTokenTransport(client, input, { CreateTokenCommand }), expiresInSeconds: 60, intervalSeconds: 0.01 });
-        const error = await poll.result.catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(AccessDeniedError);
-        expect((error as AccessDeniedError).error).toEqual({ code: 'access_denied', description: 'KMS key unavailable', reason: 'KMS_AccessDeniedException', status: 400, exception: 'AccessDeniedException' });
-        expect(server.paths).toEqual(['/aws/token']);
-      } finally {
-        await server.close();
-      }
+    test('when AccessDeniedException carries a reason, the reason is kept', async () => {
+      const emulator = await start({ intervalSeconds: 0.05 });
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
+      run.handle.on('pending', () => emulator.inject({ type: 'aws_exception', name: 'AccessDeniedException', reason: 'KMS_AccessDeniedException' }, { path: '/aws/token' }));
+      const error = await run.handle.result.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AccessDeniedError);
+      expect((error as AccessDeniedError).error).toEqual({
+        code: 'access_denied',
+        description: 'AccessDeniedException (injected by the emulator)',
+        reason: 'KMS_AccessDeniedException',
+        status: 400,
+        exception: 'AccessDeniedException',
+      });
+      expect(requestLog(emulator).slice(2)).toEqual(['/token 400', '/token 400']);
+      record({ scenario: 'AccessDeniedException with reason (aws_exception fault)', outcome: 'AccessDeniedError, reason kept', requests: summarise(emulator) });
     });
 
     test('when the code expires at the server, ExpiredTokenException becomes ExpiredTokenError (server)', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
-      const run = sdkLogin(emulator);
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
       run.handle.on('pending', () => emulator.expire(run.userCode()));
       const error = await run.handle.result.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ExpiredTokenError);
@@ -92,7 +76,7 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
     test('when two 500s come in a row, the SDK retries them itself and tokenpoll sees one pending answer', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
       emulator.inject({ type: 'server_error', status: 500 }, { path: '/aws/token', count: 2 });
-      const run = sdkLogin(emulator);
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
       run.handle.on('pending', ({ attempt }) => attempt === 1 && emulator.approve(run.userCode()));
       await run.handle.result;
       expect(requestLog(emulator).slice(2)).toEqual(['/token 500', '/token 500', '/token 400', '/token 200']);
@@ -104,7 +88,7 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
     test('when three 500s come in a row, the SDK gives up after 3 attempts and tokenpoll retries once', async () => {
       const emulator = await start({ intervalSeconds: 0.05, autoApproveAfterMs: 0 });
       emulator.inject({ type: 'server_error', status: 500 }, { path: '/aws/token', count: 3 });
-      const run = sdkLogin(emulator);
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
       await run.handle.result;
       expect(requestLog(emulator).slice(2)).toEqual(['/token 500', '/token 500', '/token 500', '/token 200']);
       const retries = run.events.filter((e) => e.name === 'retry').map((e) => e.payload as LoginEvents['retry']);
@@ -117,7 +101,7 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
     test('when CreateToken hangs and the caller cancels, the login ends cancelled and nothing more is sent', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
       emulator.inject({ type: 'hang' }, { path: '/aws/token' });
-      const run = sdkLogin(emulator);
+      const run = sdkLogin(emulator, sdkClient(emulator.awsEndpoint));
       while (!emulator.requests.some((r) => r.path === '/aws/token')) await delay(5);
       run.handle.cancel();
       expect(await run.handle.result.catch((e: unknown) => e)).toBeInstanceOf(PollCancelledError);
@@ -128,76 +112,3 @@ describe('awsSdkTokenTransport (real SDK, emulator)', () => {
     });
   });
 });
-
-// Helpers
-
-const input = { clientId: 'client-1', clientSecret: 'secret-1', deviceCode: 'device-1' };
-
-function sdkClient(endpoint: string): SSOOIDCClient {
-  const client = new SSOOIDCClient({ region: 'us-east-1', endpoint });
-  clients.push(client);
-  return client;
-}
-
-/** A whole login through the SDK: RegisterClient and StartDeviceAuthorization as an SDK user would send them, then the adapter polls. */
-function sdkLogin(emulator: Emulator, options: { lazy?: boolean } = {}) {
-  const client = sdkClient(emulator.awsEndpoint);
-  let registration: { clientId: string; clientSecret: string } | undefined;
-  const handle: LoginHandle<TokenSet> = startDeviceLogin({
-    async authorize({ signal }) {
-      const registered = await client.send(new RegisterClientCommand({ clientName: 'sdk-test', clientType: 'public' }), { abortSignal: signal });
-      registration = { clientId: registered.clientId!, clientSecret: registered.clientSecret! };
-      const answer = await client.send(new StartDeviceAuthorizationCommand({ ...registration, startUrl: 'https://d-1.awsapps.com/start' }), { abortSignal: signal });
-      return {
-        deviceCode: answer.deviceCode!,
-        userCode: answer.userCode!,
-        verificationUri: answer.verificationUri!,
-        expiresInSeconds: answer.expiresIn!,
-        intervalSeconds: answer.interval!,
-        issuedAt: performance.now(),
-      };
-    },
-    transportFor: ({ deviceCode }) => awsSdkTokenTransport(client, { ...registration!, deviceCode }, options.lazy ? {} : { CreateTokenCommand }),
-    poll: { backoff: () => 20 },
-  });
-  const events: { name: keyof LoginEvents; payload: unknown }[] = [];
-  const names = ['code', 'stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;
-  for (const name of names) handle.on(name, (payload: unknown) => events.push({ name, payload }));
-  let tokenAt: number | undefined;
-  handle.result.then(() => (tokenAt = performance.now()), () => {});
-  const userCode = (): string => (events.filter((e) => e.name === 'code').at(-1)!.payload as LoginEvents['code']).userCode;
-  return {
-    handle,
-    events,
-    names: () => events.map((e) => e.name),
-    userCode,
-    approvalToTokenMs(): number | undefined {
-      const approvedAt = emulator.codes.find((c) => c.userCode === userCode())?.approvedAt;
-      return approvedAt === undefined || tokenAt === undefined ? undefined : tokenAt - approvedAt;
-    },
-  };
-}
-
-/** A loopback server that answers every request with one AWS error, for what the emulator does not send. */
-async function awsErrorServer(exception: string, status: number, body: object): Promise<{ endpoint: string; paths: string[]; close(): Promise<void> }> {
-  const paths: string[] = [];
-  const server: Server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-ErrorType': `${exception}:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/` });
-      res.end(JSON.stringify(body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}/aws`,
-    paths,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -21,9 +21,8 @@ export class AwsSsoOidcError extends OAuthError {
   /** The call that failed. */
   readonly operation: AwsSsoOidcOperation;
   constructor(operation: AwsSsoOidcOperation, error: OAuthErrorDetail) {
-    super(error);
+    super(error, operation);
     this.operation = operation;
-    this.message = this.message.replace(/^the [a-z ]+? answered/, `${operation} answered`);
   }
   /** @internal */
   protected override details(): Record<string, unknown> {

@@ -19,7 +19,7 @@ export interface AwsSsoLoginOptions extends AwsSsoOidcClientOptions {
   readonly cache?: AwsRegistrationCache | false | undefined;
   /** A cached registration with less than this left is not used. @defaultValue 900000 (15 min, as botocore) */
   readonly registrationMarginMs?: number | undefined;
-  /** Options for the poll (timeouts, backoff, transient budget, first poll…). */
+  /** Options for the poll (timeouts, backoff, transient budget, first poll…). Its `requestTimeoutMs` defaults to the one above, so that one option bounds every request. */
   readonly poll?: DeviceLoginOptions['poll'];
   /** Cancels the login. */
   readonly signal?: AbortSignal | undefined;
@@ -93,7 +93,7 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
     client,
     startUrl,
     registration: { clientName: checkClientName(options.clientName), scopes: checkScopes(options.scopes), cache, marginMs, signal: undefined },
-    poll: options.poll,
+    poll: options.requestTimeoutMs === undefined ? options.poll : { ...options.poll, requestTimeoutMs: options.poll?.requestTimeoutMs ?? options.requestTimeoutMs },
     signal: options.signal,
     restart: options.restart,
   });

@@ -1,10 +1,8 @@
 import { ConfigurationError } from '../../errors/failures.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../rfc8628/token-transport.js';
 import type { TokenTransport } from '../types.js';
 import { postAwsJson, resolveAwsClient, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
-
-/** The grant type of the device-code poll (RFC 8628 §3.4). @internal */
-export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Options for {@link awsTokenTransport}. @group Transports */
 export interface AwsTokenTransportOptions extends Omit<AwsSsoOidcClientOptions, 'retry'> {

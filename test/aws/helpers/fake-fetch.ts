@@ -4,6 +4,8 @@ export interface FakeCall {
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body: Record<string, unknown>;
+  /** The request's signal. */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** What a route answers: a status, an AWS exception name, a JSON body. */
@@ -20,22 +22,37 @@ export interface FakeFetch {
   paths(): string[];
 }
 
-/** A fetch that answers from `route(path, body, callIndex)` without any network. */
-export function fakeFetch(route: (path: string, body: Record<string, unknown>, call: number) => FakeAnswer): FakeFetch {
+/**
+ * A fetch that answers from `route(path, body, callIndex)` without any network.
+ * A route may return a promise, to hold the request in flight; like fetch,
+ * the call then rejects with the signal's reason when it aborts.
+ */
+export function fakeFetch(route: (path: string, body: Record<string, unknown>, call: number) => FakeAnswer | Promise<FakeAnswer>): FakeFetch {
   const calls: FakeCall[] = [];
   const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
     const body = JSON.parse(String(init?.body ?? '{}')) as Record<string, unknown>;
     const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
-    calls.push({ url: url.href, path: url.pathname, headers, body });
-    init?.signal?.throwIfAborted();
-    const answer = route(url.pathname, body, calls.length);
+    const signal = init?.signal ?? undefined;
+    // The signal is not enumerable, so tests can compare calls with toEqual.
+    calls.push(Object.defineProperty({ url: url.href, path: url.pathname, headers, body }, 'signal', { value: signal }) as FakeCall);
+    signal?.throwIfAborted();
+    const answer = await abortable(Promise.resolve(route(url.pathname, body, calls.length)), signal);
     const responseHeaders: Record<string, string> = { 'content-type': 'application/json', ...answer.headers };
     if (answer.exception) responseHeaders['x-amzn-errortype'] = `${answer.exception}:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/`;
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
     return new Response(text, { status: answer.status, headers: responseHeaders });
   };
   return { fetch: fetchImpl as typeof fetch, calls, paths: () => calls.map((c) => c.path) };
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** An AWS error answer. */
