@@ -44,18 +44,22 @@ export function classifyThrown(error: unknown): TokenOutcome<never> {
     const aws = classifyAwsSdkError(e, name, message);
     if (aws) return aws;
   }
-  // Walk the cause chain twice: a timeout anywhere in it (undici wraps ETIMEDOUT in "fetch failed") wins over a generic network failure.
+  // The cause chain is read from the most specific evidence to the least: error codes first (undici wraps
+  // ETIMEDOUT in "fetch failed"; the AWS SDK names a reset connection TimeoutError but codes it ECONNRESET),
+  // then error names, then the generic "fetch failed" messages.
   const chain = causeChain(e);
+  const codeOf = (link: ErrorLike): string | undefined => (typeof link.code === 'string' ? link.code : undefined);
   for (const link of chain) {
-    const code = typeof link.code === 'string' ? link.code : undefined;
-    if (link.name === 'TimeoutError' || link.name === 'AbortError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
-      return { type: 'timeout', message: describe(message, code), cause: error };
-    }
+    const code = codeOf(link);
+    if (code !== undefined && TIMEOUT_CODES.has(code)) return { type: 'timeout', message: describe(message, code), cause: error };
+    if (code !== undefined && NETWORK_CODES.has(code)) return { type: 'network_error', message: describe(message, code), cause: error };
   }
   for (const link of chain) {
-    const code = typeof link.code === 'string' ? link.code : undefined;
-    if ((code !== undefined && NETWORK_CODES.has(code)) || (typeof link.message === 'string' && NETWORK_MESSAGES.test(link.message))) {
-      return { type: 'network_error', message: describe(message, code ?? innerCode(link)), cause: error };
+    if (link.name === 'TimeoutError' || link.name === 'AbortError') return { type: 'timeout', message, cause: error };
+  }
+  for (const link of chain) {
+    if (typeof link.message === 'string' && NETWORK_MESSAGES.test(link.message)) {
+      return { type: 'network_error', message: describe(message, innerCode(link)), cause: error };
     }
   }
   return { type: 'transport_error', message: `the transport threw ${name || typeof error}: ${message}`, cause: error };
@@ -68,7 +72,8 @@ function classifyAwsSdkError(e: ErrorLike, name: string, message: string): Token
   const description = e.error_description ?? (message !== 'UnknownError' && message !== name ? message : undefined);
   // The SDK failed to read or parse a success answer: the device code may be consumed, so the grant is lost, not retryable.
   if (status !== undefined && status >= 200 && status < 300) {
-    return { type: 'unreadable_success', status, message: `the SDK could not read the ${status} answer: ${message}`, cause: e };
+    // Not the SDK's own message: a JSON parse error quotes the start of the body, which may hold the token.
+    return { type: 'unreadable_success', status, message: `the SDK could not read the ${status} answer (${name || 'error'})`, cause: e };
   }
   if (Object.hasOwn(AWS_SSO_OIDC_EXCEPTIONS, name)) {
     return outcomeFromAwsException(name, { description, reason: e.reason, status });

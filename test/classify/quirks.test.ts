@@ -39,9 +39,22 @@ describe('classify quirks', () => {
   });
 
   describe('should treat an AWS SDK error on a 2xx as a lost grant', () => {
-    test('when the SDK could not parse a 200', () => {
-      const error = Object.assign(new SyntaxError('Unexpected end of JSON input'), { $metadata: { httpStatusCode: 200 } });
-      expect(classifyThrown(error)).toMatchObject({ type: 'unreadable_success', status: 200 });
+    test('when the SDK could not parse a 200, the message does not quote the body', () => {
+      const error = Object.assign(new SyntaxError('Unexpected token \'x\', "x{"accessToken":"at-SECRET"... is not valid JSON'), { $metadata: { httpStatusCode: 200 } });
+      const outcome = classifyThrown(error);
+      expect(outcome).toMatchObject({ type: 'unreadable_success', status: 200 });
+      expect(JSON.stringify({ ...outcome, cause: undefined })).not.toContain('SECRET');
+    });
+  });
+
+  describe('should read error codes before error names', () => {
+    test('when the AWS SDK names a reset connection TimeoutError but codes it ECONNRESET', () => {
+      const error = Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+      expect(classifyThrown(error).type).toBe('network_error');
+    });
+
+    test('when a TimeoutError has no code, it is a timeout', () => {
+      expect(classifyThrown(new DOMException('timed out', 'TimeoutError')).type).toBe('timeout');
     });
   });
 
