@@ -87,10 +87,22 @@ export type ParsedSeconds =
  */
 export function parseSeconds(value: unknown): ParsedSeconds {
   if (value === undefined || value === null || value === '') return { ok: false, problem: 'missing' };
-  const seconds =
-    typeof value === 'number' ? value : typeof value === 'string' && /^\s*[+]?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  const seconds = readSeconds(value) ?? Number.NaN;
   // Checked after rounding: 0.0004 s is 0 ms, which is no interval at all.
   const ms = Math.round(seconds * 1000);
   if (!Number.isFinite(ms) || ms <= 0) return { ok: false, problem: 'invalid' };
   return { ok: true, ms };
+}
+
+/**
+ * Reads a seconds member as a server sent it, without judging it: a number as
+ * it is, a numeric string (`'5'`, `' 0.5 '`, `'+5'`) as a number, and
+ * `undefined` for anything else (`'1e3'`, `'0x10'`, `true`…). The one reading
+ * of `expires_in`, `interval` and the like everywhere; {@link parseSeconds}
+ * then judges the value.
+ * @internal
+ */
+export function readSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' && /^\s*[+]?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : undefined;
 }

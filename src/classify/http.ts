@@ -1,3 +1,4 @@
+import { readSeconds } from '../backoff/device-flow.js';
 import type { TokenOutcome, TokenSet } from '../core/outcome.js';
 import { parseRetryAfter } from './retry-after.js';
 import { oauthDetail, outcomeFromAwsException, outcomeFromOAuthError } from './oauth.js';
@@ -46,7 +47,7 @@ export function isHttpTokenResponse(value: unknown): value is HttpTokenResponse 
 export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: number): TokenOutcome<TokenSet> {
   const { status } = response;
   const header = (name: string): string | undefined => readHeader(response.headers, name);
-  const parsed = response.bodyError === undefined ? parseBody(response.body, header('content-type')) : undefined;
+  const parsed = parseResponseBody(response);
   const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header('retry-after'), wallNowMs) : undefined;
 
   const awsType = header('x-amzn-errortype') ?? stringMember(parsed, 'code') ?? stringMember(parsed, '__type');
@@ -100,9 +101,8 @@ export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet 
   const token: { -readonly [K in keyof TokenSet]: TokenSet[K] } = { accessToken, raw: body };
   const tokenType = body['token_type'] ?? body['tokenType'];
   if (typeof tokenType === 'string') token.tokenType = tokenType;
-  const rawExpiresIn = body['expires_in'] ?? body['expiresIn'];
-  const expiresIn = typeof rawExpiresIn === 'number' || (typeof rawExpiresIn === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(rawExpiresIn)) ? Number(rawExpiresIn) : Number.NaN;
-  if (Number.isFinite(expiresIn) && expiresIn > 0) token.expiresInSeconds = expiresIn;
+  const expiresIn = readSeconds(body['expires_in'] ?? body['expiresIn']);
+  if (expiresIn !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) token.expiresInSeconds = expiresIn;
   const refreshToken = body['refresh_token'] ?? body['refreshToken'];
   if (typeof refreshToken === 'string') token.refreshToken = refreshToken;
   const idToken = body['id_token'] ?? body['idToken'];
@@ -111,8 +111,22 @@ export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet 
   return token;
 }
 
-/** Reads a JSON or form-encoded body; `undefined` when it is neither. */
-function parseBody(body: unknown, contentType: string | undefined): Record<string, unknown> | undefined {
+/**
+ * Reads an answer's body as an object, the one parser of every answer
+ * tokenpoll reads (token polls, device authorization, discovery, AWS calls):
+ * - an already-parsed object is taken as it is;
+ * - text starting with `{` is JSON, unless `Content-Type` says form-encoded;
+ * - form-encoded text (by its `Content-Type`, or by its look: GitHub answers
+ *   `key=value&…` when not asked for JSON) is read into a record of strings.
+ *
+ * @returns `undefined` when the body could not be read (`bodyError`), or is
+ * neither a JSON object (an array, `null`, truncated JSON…) nor a form.
+ * @internal
+ */
+export function parseResponseBody(response: Pick<HttpTokenResponse, 'headers' | 'body' | 'bodyError'>): Record<string, unknown> | undefined {
+  if (response.bodyError !== undefined) return undefined;
+  const { body } = response;
+  const contentType = readHeader(response.headers, 'content-type');
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
   if (typeof body !== 'string') return undefined;
   const text = body.trim();

@@ -25,9 +25,14 @@ describe('startAwsDeviceAuthorization', () => {
       });
     });
 
-    test('when interval and verificationUriComplete are missing and numbers are strings, they pass through for the poller to sanitise', () => {
+    test('when interval and verificationUriComplete are missing and expiresIn is a numeric string, it becomes a number, as on the RFC 8628 wire', () => {
       const json = { deviceCode: 'd', userCode: 'u', verificationUri: 'https://v', expiresIn: '600' };
-      expect(awsDeviceAuthorizationFrom(json, 5)).toEqual({ deviceCode: 'd', userCode: 'u', verificationUri: 'https://v', expiresInSeconds: '600', issuedAt: 5 });
+      expect(awsDeviceAuthorizationFrom(json, 5)).toEqual({ deviceCode: 'd', userCode: 'u', verificationUri: 'https://v', expiresInSeconds: 600, issuedAt: 5 });
+    });
+
+    test('when the seconds are strings, numeric ones become numbers and others pass through for the poller to check', () => {
+      const json = { deviceCode: 'd', userCode: 'u', verificationUri: 'https://v', expiresIn: ' 0.5 ', interval: 'soon' };
+      expect(awsDeviceAuthorizationFrom(json, 5)).toMatchObject({ expiresInSeconds: 0.5, intervalSeconds: 'soon' });
     });
 
     test('when required members are missing, InvalidResponseError names them without the device code', () => {

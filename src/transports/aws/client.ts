@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../../clock/clock.js';
 import { ConfigurationError } from '../../errors/failures.js';
 import type { RetryOptions } from '../../runtime/retry.js';
 import { httpRequest } from '../http.js';
+import type { OneShotRequest } from '../one-shot.js';
 import { awsSsoOidcEndpoint } from './endpoint.js';
 
 /**
@@ -79,10 +80,7 @@ export function resolveAwsClient(options: AwsSsoOidcClientOptions): AwsClient {
  */
 export function postAwsJson(client: AwsClient, path: string, body: Readonly<Record<string, unknown>>, signal: AbortSignal | undefined): Promise<HttpTokenResponse> {
   return httpRequest({
-    url: client.endpoint + path,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
+    ...awsRequest(client, path, body),
     signal,
     timeoutMs: client.requestTimeoutMs,
     maxBodyBytes: client.maxBodyBytes,
@@ -91,16 +89,9 @@ export function postAwsJson(client: AwsClient, path: string, body: Readonly<Reco
   });
 }
 
-/** Parses a JSON object body; `undefined` for anything else. @internal */
-export function parseJsonObject(body: unknown): Readonly<Record<string, unknown>> | undefined {
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
-  if (typeof body !== 'string') return undefined;
-  try {
-    const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+/** The rest-json request for `POST endpoint + path` with a JSON body. @internal */
+export function awsRequest(client: AwsClient, path: string, body: Readonly<Record<string, unknown>>): OneShotRequest {
+  return { url: client.endpoint + path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) };
 }
 
 /** A non-empty string member, or `undefined`. @internal */

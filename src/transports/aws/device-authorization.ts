@@ -1,5 +1,6 @@
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import type { DeviceAuthorization } from '../../flows/device-login.js';
+import { secondsAsSent } from '../rfc8628/device-authorization.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
@@ -58,14 +59,15 @@ export function startAuthorization(
     path: '/device_authorization',
     body,
     signal,
-    read: (json) => awsDeviceAuthorizationFrom(json, client.clock.now()),
+    read: (json, { receivedAt }) => awsDeviceAuthorizationFrom(json, receivedAt),
   });
 }
 
 /**
  * Normalises a StartDeviceAuthorization answer (camelCase on the wire).
- * `expiresIn` and `interval` are passed on as sent (numbers or numeric
- * strings); the poller sanitises them.
+ * `expiresIn` and `interval` are read as {@link deviceAuthorizationFrom} reads
+ * RFC 8628's: a number or numeric string becomes a number, another value is
+ * kept as sent for the poller to check and warn about.
  * @param issuedAt - When the answer arrived, as `clock.now()`.
  * @throws {@link InvalidResponseError} when `deviceCode`, `userCode`, `verificationUri` or `expiresIn` is missing.
  * @internal
@@ -74,7 +76,7 @@ export function awsDeviceAuthorizationFrom(json: Readonly<Record<string, unknown
   const deviceCode = stringField(json, 'deviceCode');
   const userCode = stringField(json, 'userCode');
   const verificationUri = stringField(json, 'verificationUri');
-  const expiresIn = secondsField(json, 'expiresIn');
+  const expiresIn = secondsAsSent(json['expiresIn']);
   if (!deviceCode || !userCode || !verificationUri || expiresIn === undefined) {
     const missing = { deviceCode, userCode, verificationUri, expiresIn };
     const names = Object.entries(missing).flatMap(([name, value]) => (value === undefined ? [name] : []));
@@ -89,12 +91,7 @@ export function awsDeviceAuthorizationFrom(json: Readonly<Record<string, unknown
   };
   const complete = stringField(json, 'verificationUriComplete');
   if (complete !== undefined) authorization.verificationUriComplete = complete;
-  const interval = secondsField(json, 'interval');
+  const interval = secondsAsSent(json['interval']);
   if (interval !== undefined) authorization.intervalSeconds = interval;
   return Object.freeze(authorization);
-}
-
-function secondsField(json: Readonly<Record<string, unknown>>, key: string): number | string | undefined {
-  const value = json[key];
-  return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '') ? value : undefined;
 }

@@ -1,6 +1,6 @@
-import { tokenSetFrom } from '../../classify/http.js';
 import type { TokenSet } from '../../core/outcome.js';
-import { ConfigurationError, LostGrantError } from '../../errors/failures.js';
+import { ConfigurationError } from '../../errors/failures.js';
+import { readRefreshedToken } from '../one-shot.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import { checkScopes } from './register-client.js';
@@ -58,10 +58,6 @@ export async function refreshAwsToken(options: RefreshAwsTokenOptions): Promise<
     body,
     signal: options.signal,
     grant: true,
-    read(json) {
-      const token = tokenSetFrom(json);
-      if (!token) throw new LostGrantError('CreateToken (refresh_token) answered without an accessToken', 200);
-      return token.refreshToken === undefined ? Object.freeze({ ...token, refreshToken }) : Object.freeze(token);
-    },
+    read: readRefreshedToken(refreshToken, { operation: 'CreateToken' }),
   });
 }

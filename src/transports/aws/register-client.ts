@@ -1,3 +1,4 @@
+import { readSeconds } from '../../backoff/device-flow.js';
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
@@ -110,6 +111,6 @@ export function checkScopes(scopes: unknown): readonly string[] | undefined {
 }
 
 function epochSeconds(value: unknown): number | undefined {
-  const number = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-  return typeof number === 'number' && Number.isFinite(number) && number > 0 ? number : undefined;
+  const seconds = readSeconds(value);
+  return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }

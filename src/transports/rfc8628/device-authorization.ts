@@ -1,8 +1,9 @@
+import { readSeconds } from '../../backoff/device-flow.js';
 import { InvalidResponseError } from '../../errors/failures.js';
 import type { DeviceAuthorization } from '../../flows/device-login.js';
-import { assertSecureUrl, ResponseTooLargeError } from '../http.js';
+import { assertSecureUrl } from '../http.js';
+import { callOnce } from '../one-shot.js';
 import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
-import { isSuccess, parseObjectBody, rejectAnswer, RetryableAnswer, sendWithRetry } from './one-shot.js';
 import type { ClientOptions, OneShotOptions } from './options.js';
 
 /** Options for {@link requestDeviceAuthorization}. @group Transports */
@@ -18,8 +19,9 @@ export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneSho
 /**
  * Asks the server for a device code (RFC 8628 §3.1): a form-encoded POST of
  * `client_id`, `scope` and any extra parameters, with client authentication
- * when configured. Transient faults (network, timeout, 5xx, 429) and
- * `slow_down` are retried with {@link retry}; the answer is normalised by
+ * when configured. Transient faults (network, timeout, 5xx, 429), `slow_down`
+ * and a 200 whose body could not be read are retried with {@link retry}
+ * (nothing was granted, so asking again is safe); the answer is normalised by
  * {@link deviceAuthorizationFrom}, `issuedAt` being `clock.now()` when it arrived.
  *
  * @example
@@ -32,7 +34,7 @@ export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneSho
  * });
  * console.log(`Go to ${authorization.verificationUri} and type ${authorization.userCode}`);
  * ```
- * @throws {@link OAuthError} (or {@link AccessDeniedError}) when the server answers an OAuth error.
+ * @throws {@link OAuthError} (or {@link AccessDeniedError}, {@link ExpiredTokenError}) when the server answers an OAuth error.
  * @throws {@link InvalidResponseError} when the answer lacks a required member or is not JSON or a form.
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
  * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
@@ -46,21 +48,12 @@ export async function requestDeviceAuthorization(options: DeviceAuthorizationReq
   const form = formWith(scope === undefined ? {} : { scope }, options.parameters, 'parameters', [...CLIENT_FIELDS, 'scope']);
   const headers = formHeaders();
   authenticate(client, form, headers);
-  return sendWithRetry(
-    'device authorization',
-    { url, method: 'POST', headers, body: form.toString() },
-    (response, receivedAt, clock) => {
-      if (!isSuccess(response.status)) return rejectAnswer(response, clock, 'device authorization');
-      if (response.bodyError !== undefined) {
-        if (response.bodyError instanceof ResponseTooLargeError) throw new InvalidResponseError(`the device authorization answer is too large`, response.status);
-        // Safe to ask again: a device code nobody has seen just expires.
-        throw new RetryableAnswer({ type: 'network_error', message: 'reading the device authorization answer failed', cause: response.bodyError });
-      }
-      const body = parseObjectBody(response);
-      if (!body) throw new InvalidResponseError('the device authorization answer is not JSON or a form', response.status);
-      // GitHub-style 200 with an error body.
-      if (typeof body['error'] === 'string') return rejectAnswer({ ...response, body }, clock, 'device authorization');
-      return deviceAuthorizationFrom(body, receivedAt);
+  // Not a grant: a device code nobody has seen just expires, so an unreadable answer is asked for again.
+  return callOnce(
+    {
+      operation: 'the device authorization endpoint',
+      request: { url, method: 'POST', headers, body: form.toString() },
+      read: (body, { receivedAt }) => deviceAuthorizationFrom(body, receivedAt),
     },
     options,
   );
@@ -70,7 +63,8 @@ export async function requestDeviceAuthorization(options: DeviceAuthorizationReq
  * Normalises a device authorization answer (RFC 8628 §3.2) into a
  * {@link DeviceAuthorization}:
  * - `expires_in` and `interval` sent as numeric strings become numbers
- *   (other values are kept as sent, for the poller to check and warn about);
+ *   (a number or numeric string is read the same way on every wire; other
+ *   values are kept as sent, for the poller to check and warn about);
  * - Google's `verification_url` stands in for `verification_uri`;
  * - a missing or empty `verification_uri_complete` is left out;
  * - Entra's `message` is kept.
@@ -83,7 +77,7 @@ export function deviceAuthorizationFrom(body: Readonly<Record<string, unknown>>,
   const deviceCode = text(body['device_code']);
   const userCode = text(body['user_code']);
   const verificationUri = text(body['verification_uri']) ?? text(body['verification_url']);
-  const expiresIn = seconds(body['expires_in']);
+  const expiresIn = secondsAsSent(body['expires_in']);
   const missing = [
     deviceCode === undefined && 'device_code',
     userCode === undefined && 'user_code',
@@ -100,7 +94,7 @@ export function deviceAuthorizationFrom(body: Readonly<Record<string, unknown>>,
   };
   const complete = text(body['verification_uri_complete']);
   if (complete !== undefined) authorization.verificationUriComplete = complete;
-  const interval = seconds(body['interval']);
+  const interval = secondsAsSent(body['interval']);
   if (interval !== undefined) authorization.intervalSeconds = interval;
   const message = text(body['message']);
   if (message !== undefined) authorization.message = message;
@@ -111,9 +105,14 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-/** A number, a numeric string as a number, another non-empty string as sent; `undefined` when absent. */
-function seconds(value: unknown): number | string | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  return /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+/**
+ * A seconds member of a device authorization answer (`expires_in`,
+ * `interval`; AWS's `expiresIn`), the one reading both wires share: a number,
+ * or a numeric string as a number ({@link readSeconds}); another non-empty
+ * string as sent, for the poller to check and warn about; `undefined` when
+ * absent or empty.
+ * @internal
+ */
+export function secondsAsSent(value: unknown): number | string | undefined {
+  return readSeconds(value) ?? text(value);
 }

@@ -1,9 +1,9 @@
 import { ConfigurationError } from '../../errors/failures.js';
-import { classifyHttpResponse } from '../../classify/http.js';
+import { classifyHttpResponse, parseResponseBody } from '../../classify/http.js';
 import { isTransientOutcome } from '../../core/outcome.js';
 import { assertSecureUrl } from '../http.js';
+import { RetryableAnswer, sendWithRetry } from '../one-shot.js';
 import { DiscoveryError, type DiscoveryAttempt } from './discovery-error.js';
-import { isSuccess, parseObjectBody, RetryableAnswer, sendWithRetry } from './one-shot.js';
 import type { EndpointsLocation, OneShotOptions, ServerLocation } from './options.js';
 
 /**
@@ -78,15 +78,15 @@ export async function discover(issuer: string | URL | ServerLocation, options: D
   const [oauth, openid] = wellKnownUrls(location.issuer);
   for (const [url, source] of [[oauth, 'oauth-authorization-server'], [openid, 'openid-configuration']] as const) {
     const found = await sendWithRetry(
-      'discovery',
+      'the metadata endpoint',
       { url, method: 'GET', headers: { accept: 'application/json' } },
       (response, _receivedAt, clock) => {
-        if (!isSuccess(response.status) || response.bodyError !== undefined) {
+        if (response.status < 200 || response.status >= 300 || response.bodyError !== undefined) {
           const outcome = classifyHttpResponse(response, clock.wallNow());
           if (isTransientOutcome(outcome)) throw new RetryableAnswer(outcome);
           return `HTTP ${response.status}${response.bodyError === undefined ? '' : ' with an unreadable body'}`;
         }
-        const body = parseObjectBody(response);
+        const body = parseResponseBody(response);
         if (!body) return 'not a JSON object';
         if (options.validateIssuer !== false && (typeof body['issuer'] !== 'string' || withoutSlash(body['issuer']) !== expected)) {
           return `its issuer ${JSON.stringify(body['issuer'])} is not ${expected}`;

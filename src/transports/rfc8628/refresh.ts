@@ -1,10 +1,9 @@
-import { classifyHttpResponse } from '../../classify/http.js';
 import type { TokenSet } from '../../core/outcome.js';
 import { ConfigurationError } from '../../errors/failures.js';
 import { assertSecureUrl } from '../http.js';
+import { callOnce, readRefreshedToken } from '../one-shot.js';
 import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
 import { discover } from './discovery.js';
-import { errorFromOutcome, sendWithRetry } from './one-shot.js';
 import type { ClientOptions, OneShotOptions } from './options.js';
 
 /**
@@ -68,17 +67,10 @@ export async function refreshToken(options: RefreshTokenOptions): Promise<TokenS
     options.tokenEndpoint === undefined
       ? (await discover(options.issuer, pick(options))).tokenEndpoint
       : assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
-  return sendWithRetry(
-    'refresh',
-    { url, method: 'POST', headers, body: form.toString() },
-    (response, _receivedAt, clock) => {
-      const outcome = classifyHttpResponse(response, clock.wallNow());
-      if (outcome.type !== 'success') throw errorFromOutcome(outcome, 'token');
-      const token = outcome.token;
-      return token.refreshToken === undefined ? Object.freeze({ ...token, refreshToken: options.refreshToken }) : token;
-    },
-    options,
-  );
+  const operation = 'the token endpoint';
+  // A grant: an unreadable 2xx may hold a rotated refresh token, so it is a LostGrantError, never resent.
+  const request = { url, method: 'POST', headers, body: form.toString() } as const;
+  return callOnce({ operation, request, grant: true, read: readRefreshedToken(options.refreshToken, { operation }) }, options);
 }
 
 /** The one-shot options alone, so discovery never sees the secrets. */

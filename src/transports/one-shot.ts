@@ -1,0 +1,184 @@
+import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
+import { classifyHttpResponse, parseResponseBody, tokenSetFrom, type HttpTokenResponse } from '../classify/http.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { isTransientOutcome, type OAuthErrorDetail, type RetryableOutcome, type TokenOutcome, type TokenSet } from '../core/outcome.js';
+import { isTokenPollError, type TokenPollError } from '../errors/base.js';
+import { InvalidResponseError, LostGrantError, TransportError } from '../errors/failures.js';
+import { AccessDeniedError, ExpiredTokenError, OAuthError } from '../errors/outcomes.js';
+import { retry, type RetryOptions } from '../runtime/retry.js';
+import { httpRequest, ResponseTooLargeError, type HttpRequestOptions } from './http.js';
+
+/**
+ * How a one-shot call is sent and retried. The RFC 8628 helpers' options fit
+ * it as they are; the AWS helpers build it from their resolved client.
+ * @internal
+ */
+export interface OneShotSettings extends Pick<RetryOptions, 'clock' | 'signal' | 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'onRetry'> {
+  readonly fetch?: typeof fetch | undefined;
+  readonly requestTimeoutMs?: number | undefined;
+  readonly maxBodyBytes?: number | undefined;
+}
+
+/** The request a one-shot call sends, before the settings add signal, clock, fetch and limits. @internal */
+export type OneShotRequest = Pick<HttpRequestOptions, 'url' | 'method' | 'headers' | 'body'>;
+
+/** What {@link errorFromOutcome} needs to know about the call. @internal */
+export interface OutcomeContext {
+  /** The call as errors name it: `'the device authorization endpoint'`, `'RegisterClient'`… */
+  readonly operation: string;
+  /** Builds the error for an `oauth_error` answer (AWS: an `AwsSsoOidcError`). @defaultValue an {@link OAuthError} naming `operation` */
+  readonly oauthError?: ((detail: OAuthErrorDetail) => OAuthError) | undefined;
+}
+
+/** One call for {@link callOnce}. @internal */
+export interface OneShotCall<TResult> extends OutcomeContext {
+  readonly request: OneShotRequest;
+  /**
+   * A grant (a refresh): its 2xx may carry a rotated refresh token, so one that
+   * cannot be read is a {@link LostGrantError}, never retried. Without it,
+   * nothing can have been granted, so an unreadable 2xx is retried.
+   */
+  readonly grant?: boolean | undefined;
+  /** Reads a 2xx object body that is not an OAuth error; throws a typed error when it is unusable. */
+  read(body: Readonly<Record<string, unknown>>, answer: { readonly status: number; readonly receivedAt: number }): TResult;
+}
+
+/** A retryable answer, carried through {@link retry} to its classifier. @internal */
+export class RetryableAnswer extends Error {
+  readonly outcome: RetryableOutcome;
+  constructor(outcome: RetryableOutcome) {
+    super('message' in outcome ? outcome.message : outcome.type);
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * The classifier for one-shot calls: retryable answers keep their outcome;
+ * tokenpoll's own errors are final (their `cause` may be a timeout, which must
+ * not make them look transient); thrown network errors go to the default.
+ */
+const classifyAttempt: Classifier<unknown> = (answer, context) => {
+  if (!answer.ok && answer.error instanceof RetryableAnswer) return answer.error.outcome;
+  if (!answer.ok && isTokenPollError(answer.error)) return { type: 'transport_error', message: answer.error.message };
+  return classifyTokenResponse(answer, context);
+};
+
+/**
+ * Sends one request with {@link httpRequest}, retried with {@link retry} on
+ * transient faults. `read` turns an answer into the result, or throws: a
+ * {@link RetryableAnswer} to retry, a {@link TokenPollError} to stop.
+ * @throws {@link RetriesExhaustedError} when the retries run out, {@link PollCancelledError} on abort,
+ * {@link TransportError} for an unrecognised failure, and what `read` throws.
+ * @internal
+ */
+export async function sendWithRetry<TResult>(
+  operation: string,
+  request: OneShotRequest,
+  read: (response: HttpTokenResponse, receivedAt: number, clock: Clock) => TResult,
+  settings: OneShotSettings,
+): Promise<TResult> {
+  const clock = settings.clock ?? systemClock;
+  const { signal, retries, backoff, random, maxRetryTimeMs, onRetry } = settings;
+  const http = { clock, fetch: settings.fetch, timeoutMs: settings.requestTimeoutMs, maxBodyBytes: settings.maxBodyBytes };
+  try {
+    return await retry(
+      async ({ signal: attemptSignal }) => read(await httpRequest({ ...request, ...http, signal: attemptSignal }), clock.now(), clock),
+      { clock, signal, retries, backoff, random, maxRetryTimeMs, onRetry, classify: classifyAttempt },
+    );
+  } catch (error) {
+    if (isTokenPollError(error)) throw error;
+    throw new TransportError(`the call to ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+}
+
+/**
+ * Makes a one-shot call (device authorization, client registration, a
+ * refresh): sends it with {@link sendWithRetry}, and reads the answer.
+ * - A non-2xx answer, or a 2xx with an OAuth `error` member (GitHub), goes
+ *   through the classifier to {@link errorFromOutcome}: transient faults and
+ *   `slow_down` are retried, every other outcome is thrown as its typed error.
+ * - A 2xx whose body cannot be read is retried, except for a grant
+ *   ({@link LostGrantError}); one over the size cap, or neither JSON nor a
+ *   form, is an {@link InvalidResponseError} (a {@link LostGrantError} for a grant).
+ * - Any other 2xx goes to `call.read`.
+ * @internal
+ */
+export function callOnce<TResult>(call: OneShotCall<TResult>, settings: OneShotSettings): Promise<TResult> {
+  return sendWithRetry(
+    call.operation,
+    call.request,
+    (response, receivedAt, clock) => {
+      const { status } = response;
+      if (status < 200 || status >= 300) throw errorFromOutcome(classifyHttpResponse(response, clock.wallNow()), call);
+      const body = parseResponseBody(response);
+      if (body === undefined) throw unreadableAnswer(call, response);
+      if (typeof body['error'] === 'string') throw errorFromOutcome(classifyHttpResponse({ ...response, body }, clock.wallNow()), call);
+      return call.read(body, { status, receivedAt });
+    },
+    settings,
+  );
+}
+
+/** The error (or retryable answer) for a 2xx whose body is unreadable. */
+function unreadableAnswer(call: OneShotCall<unknown>, response: HttpTokenResponse): TokenPollError | RetryableAnswer {
+  const { status, bodyError } = response;
+  const problem = bodyError === undefined ? 'a body that is neither JSON nor a form' : bodyError instanceof ResponseTooLargeError ? bodyError.message : 'a body that could not be read';
+  const message = `${call.operation} answered HTTP ${status} with ${problem}`;
+  if (call.grant) return errorFromOutcome({ type: 'unreadable_success', status, message, cause: bodyError }, call);
+  // Nothing was granted, so asking again is safe; a body that was read, but is wrong, would come back the same.
+  if (bodyError === undefined || bodyError instanceof ResponseTooLargeError) return new InvalidResponseError(message, status);
+  return new RetryableAnswer({ type: 'network_error', message, cause: bodyError });
+}
+
+/**
+ * The one mapping from an outcome that is not the call's success to what a
+ * one-shot call throws:
+ * - a transient fault or `slow_down`: a {@link RetryableAnswer}, for {@link retry};
+ * - `access_denied`: {@link AccessDeniedError};
+ * - `expired_token`: {@link ExpiredTokenError} (`source: 'server'`);
+ * - `oauth_error`: `context.oauthError(detail)`, else an {@link OAuthError};
+ * - `unreadable_success`: {@link LostGrantError};
+ * - `invalid_response`, and `authorization_pending` or `success` out of place: {@link InvalidResponseError};
+ * - `transport_error`: {@link TransportError}.
+ * @internal
+ */
+export function errorFromOutcome(outcome: TokenOutcome<unknown>, context: OutcomeContext): TokenPollError | RetryableAnswer {
+  if (outcome.type === 'slow_down' || isTransientOutcome(outcome)) return new RetryableAnswer(outcome);
+  const { operation } = context;
+  switch (outcome.type) {
+    case 'access_denied':
+      return new AccessDeniedError(outcome.error);
+    case 'expired_token':
+      return new ExpiredTokenError('server', outcome.error);
+    case 'oauth_error':
+      return context.oauthError?.(outcome.error) ?? new OAuthError(outcome.error, operation);
+    case 'unreadable_success':
+      return new LostGrantError(outcome.message, outcome.status, outcome.cause);
+    case 'invalid_response':
+      return new InvalidResponseError(`${operation} answered ${outcome.message}`, outcome.status);
+    case 'authorization_pending':
+    case 'success':
+      return new InvalidResponseError(`${operation} answered ${outcome.type}, which only a token poll may answer`);
+    case 'transport_error':
+      return new TransportError(`the call to ${operation} failed: ${outcome.message}`, outcome.cause);
+    default: {
+      const unknown: never = outcome;
+      return new InvalidResponseError(`${operation} answered an unknown outcome ${String(unknown)}`);
+    }
+  }
+}
+
+/**
+ * Reads a refresh grant's answer (RFC 6749 §6, or AWS CreateToken with
+ * `refresh_token`): its token set, keeping the refresh token sent when the
+ * answer carries no new one (it stays valid). No access token is a
+ * {@link LostGrantError}: the refresh token may have been spent.
+ * @internal
+ */
+export function readRefreshedToken(refreshToken: string, context: OutcomeContext): OneShotCall<TokenSet>['read'] {
+  return (body, { status }) => {
+    const token = tokenSetFrom(body);
+    if (!token) throw errorFromOutcome({ type: 'unreadable_success', status, message: `${context.operation} answered without an access token` }, context);
+    return Object.freeze(token.refreshToken === undefined ? { ...token, refreshToken } : token);
+  };
+}
