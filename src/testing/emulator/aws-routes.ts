@@ -5,8 +5,13 @@ import { parseJsonObject, respondJson, type Exchange, type Handler } from './htt
 import { DESCRIPTIONS, DEVICE_CODE_GRANT } from './rfc8628-routes.js';
 import type { PollVerdict } from './state.js';
 
-/** The AWS SSO OIDC exceptions the emulator answers, with their `error` code and status (from the service model). */
-const EXCEPTIONS = {
+/**
+ * The AWS SSO OIDC exceptions the emulator answers, routes and faults alike, with their `error` code and
+ * status (the spec's table). Written out here rather than taken from the classifier's table, so that
+ * a mistake in one is caught by tests against the other.
+ * @internal
+ */
+export const EXCEPTIONS = {
   AuthorizationPendingException: ['authorization_pending', 400],
   SlowDownException: ['slow_down', 400],
   AccessDeniedException: ['access_denied', 400],
@@ -16,6 +21,8 @@ const EXCEPTIONS = {
   InvalidClientMetadataException: ['invalid_client_metadata', 400],
   InvalidGrantException: ['invalid_grant', 400],
   InvalidRequestException: ['invalid_request', 400],
+  InvalidScopeException: ['invalid_scope', 400],
+  UnauthorizedClientException: ['unauthorized_client', 400],
   UnsupportedGrantTypeException: ['unsupported_grant_type', 400],
 } as const satisfies Record<string, readonly [string, number]>;
 type ExceptionName = keyof typeof EXCEPTIONS;

@@ -2,6 +2,7 @@
 import { ConfigurationError } from '../../errors/failures.js';
 import { respond, respondJson, type Exchange } from './http-io.js';
 import type { EmulatorFault, EmulatorInjectOptions } from './types.js';
+import { EXCEPTIONS } from './aws-routes.js';
 
 const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'oversized', 'github_200', 'aws_exception']);
 const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -87,7 +88,7 @@ export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
       return;
     }
     case 'aws_exception': {
-      const [error, status] = Object.hasOwn(AWS_EXCEPTIONS, fault.name) ? AWS_EXCEPTIONS[fault.name]! : [snakeCase(fault.name.replace(/Exception$/, '')), 400];
+      const [error, status] = Object.hasOwn(EXCEPTIONS, fault.name) ? EXCEPTIONS[fault.name as keyof typeof EXCEPTIONS] : [snakeCase(fault.name.replace(/Exception$/, '')), 400];
       const body: Record<string, string> = { error, error_description: `${fault.name} (injected by the emulator)` };
       if (fault.reason !== undefined) body['reason'] = fault.reason;
       respondJson(exchange, fault.status ?? status, body, { 'x-amzn-ErrorType': `${fault.name}:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/` });
@@ -100,21 +101,6 @@ export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
   }
 }
 
-// The AWS SSO OIDC exceptions of the spec's table: their `error` code and HTTP status.
-const AWS_EXCEPTIONS: Readonly<Record<string, readonly [error: string, status: number]>> = {
-  AuthorizationPendingException: ['authorization_pending', 400],
-  SlowDownException: ['slow_down', 400],
-  AccessDeniedException: ['access_denied', 400],
-  ExpiredTokenException: ['expired_token', 400],
-  InternalServerException: ['server_error', 500],
-  InvalidClientException: ['invalid_client', 401],
-  InvalidClientMetadataException: ['invalid_client_metadata', 400],
-  InvalidGrantException: ['invalid_grant', 400],
-  InvalidRequestException: ['invalid_request', 400],
-  InvalidScopeException: ['invalid_scope', 400],
-  UnauthorizedClientException: ['unauthorized_client', 400],
-  UnsupportedGrantTypeException: ['unsupported_grant_type', 400],
-};
 
 function checkAwsException(fault: Extract<EmulatorFault, { type: 'aws_exception' }>): void {
   if (typeof fault.name !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(fault.name)) throw new ConfigurationError('name', 'expected an exception name such as SlowDownException');
