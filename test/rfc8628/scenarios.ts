@@ -8,12 +8,13 @@ export interface ScenarioRow {
   readonly approvalToTokenMs?: number | undefined;
 }
 
-/** Collects rows and prints them as a Markdown table (in afterAll). */
+/** Collects rows and prints them as a Markdown table (in afterAll) when TOKENPOLL_SCENARIO_TABLE is set, like the AWS tests. */
 export function scenarioTable(title: string): { add(row: ScenarioRow): void; print(): void } {
   const rows: ScenarioRow[] = [];
   return {
     add: (row) => void rows.push(row),
     print() {
+      if (!process.env['TOKENPOLL_SCENARIO_TABLE']) return;
       const lines = rows.map(
         (r) => `| ${r.scenario} | ${r.outcome} | ${r.requests} | ${r.approvalToTokenMs === undefined ? '–' : `${r.approvalToTokenMs.toFixed(0)} ms`} |`,
       );
