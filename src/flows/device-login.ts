@@ -117,6 +117,17 @@ export interface DeviceLoginOptions<TToken = TokenSet> {
   readonly restart?:
     | ((context: { readonly restarts: number; readonly error: ExpiredTokenError; readonly signal: AbortSignal }) => boolean | Promise<boolean>)
     | undefined;
+  /**
+   * For provider flows: asked when the poll ends on any other error (not on
+   * cancellation): return true to start over with a new code, as `restart`
+   * does. Until it answers, the poll's `failed` or `denied` event (and its
+   * `stateChange`) is held back, and dropped on a restart. `restarts` counts
+   * every restart, whichever callback asked for it.
+   * @internal
+   */
+  readonly restartOn?:
+    | ((context: { readonly restarts: number; readonly error: TokenPollError; readonly signal: AbortSignal }) => boolean | Promise<boolean>)
+    | undefined;
 }
 
 const POLL_EVENTS = ['stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;
@@ -222,9 +233,15 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
       return this.#fail(failure, 'failed');
     }
     this.#poll = poll;
+    // With restartOn, the poll's failed or denied end is held back until it has decided.
+    const held: (() => void)[] = [];
     for (const name of POLL_EVENTS) {
       if (name === 'expired') continue;
-      poll.on(name, (payload: PollEvents<TToken>[typeof name]) => this.#listeners.emit(name, payload));
+      poll.on(name, (payload: PollEvents<TToken>[typeof name]) => {
+        const emit = (): void => this.#listeners.emit(name, payload);
+        if (this.#options.restartOn && isFailedEnd(name, payload)) held.push(emit);
+        else emit();
+      });
     }
     this.#emitCode(authorization, restarts);
     try {
@@ -232,10 +249,11 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
       this.#settled = true;
       this.#resolve(token);
     } catch (error) {
-      if (error instanceof ExpiredTokenError && (await this.#shouldRestart(restarts, error))) return this.#run(restarts + 1);
+      if (await this.#shouldRestart(restarts, error as TokenPollError)) return this.#run(restarts + 1);
       // cancel() may have settled the login while the restart callback was deciding.
       if (this.#settled) return;
       this.#settled = true;
+      for (const emit of held) emit();
       if (error instanceof ExpiredTokenError || isExpiredTimeout(poll)) this.#listeners.emit('expired', expiredPayload(poll, error as TokenPollError));
       this.#reject(error);
     } finally {
@@ -243,10 +261,12 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     }
   }
 
-  async #shouldRestart(restarts: number, error: ExpiredTokenError): Promise<boolean> {
-    if (!this.#options.restart || this.#settled) return false;
+  async #shouldRestart(restarts: number, error: TokenPollError): Promise<boolean> {
+    const { restart, restartOn } = this.#options;
+    const decide = error instanceof ExpiredTokenError ? restart : error instanceof PollCancelledError ? undefined : restartOn;
+    if (!decide || this.#settled) return false;
     try {
-      return (await this.#options.restart({ restarts, error, signal: this.#controller.signal })) === true && !this.#settled;
+      return (await decide({ restarts, error: error as ExpiredTokenError, signal: this.#controller.signal })) === true && !this.#settled;
     } catch {
       return false;
     }
@@ -287,6 +307,12 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     this.#listeners.emit(event, Object.freeze({ error, attempt: 0, at: this.#clock.now() }) as never);
     this.#reject(error);
   }
+}
+
+/** Whether a poll event is its `failed` or `denied` end (or the `stateChange` into it). */
+function isFailedEnd(name: keyof PollEvents<unknown>, payload: unknown): boolean {
+  if (name === 'stateChange') return ['failed', 'denied'].includes((payload as PollEvents<unknown>['stateChange']).to);
+  return name === 'failed' || name === 'denied';
 }
 
 function isExpiredTimeout<TToken>(poll: PollHandle<TToken>): boolean {

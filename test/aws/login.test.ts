@@ -65,6 +65,15 @@ describe('loginWithAwsSso', () => {
       expect((result as PromiseFulfilledResult<AwsSsoToken>).value.registration.clientId).toBe('client-2');
     });
 
+    test('when the login restarts with a new client, the granted event and state carry the token completed with it', async () => {
+      const run = login({ '/aws/token': [invalidClient, granted] });
+      const result = await run.clock.runUntilSettled(run.handle.result);
+      const token = (result as PromiseFulfilledResult<AwsSsoToken>).value;
+      expect(token).toMatchObject({ registration: { clientId: 'client-2' }, region: 'us-east-1', expiresAt: run.clock.wallNow() + 28_800_000 });
+      expect(run.events.find((e) => e.name === 'granted')!.payload).toMatchObject({ token });
+      expect(run.handle.state).toMatchObject({ status: 'granted', token });
+    });
+
     test('when the new client is rejected too, the login fails with the OAuthError after one re-registration', async () => {
       const run = login({ '/aws/token': [invalidClient] });
       const result = await run.clock.runUntilSettled(run.handle.result);

@@ -1,12 +1,15 @@
 import { describe, expect, test, vi } from 'vitest';
 import {
+  AccessDeniedError,
   ConfigurationError,
   ExpiredTokenError,
+  OAuthError,
   PollCancelledError,
   TransportError,
   startDeviceLogin,
   type CodeEvent,
   type DeviceAuthorization,
+  type DeviceLoginOptions,
   type TokenSet,
 } from '../../src/index.js';
 import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
@@ -80,6 +83,96 @@ describe('startDeviceLogin', () => {
       expect(result).toEqual({ status: 'fulfilled', value: token });
       expect(codes).toEqual(['CODE-0#0', 'CODE-1#1']);
       expect(expired).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('should restart on another terminal error when restartOn asks', () => {
+    const invalidClient: ScriptStep = { type: 'oauth_error', error: { code: 'invalid_client', reregisterClient: true } };
+
+    function restartingLogin(clock: ManualClock, scripts: ScriptStep[][], restartOn: NonNullable<DeviceLoginOptions['restartOn']>) {
+      let n = 0;
+      const authorize = vi.fn(async () => authorization(clock, { userCode: `CODE-${n}` }));
+      const login = startDeviceLogin({ authorize, transportFor: () => scriptedTransport(scripts[n++]!, { clock }), restartOn, clock });
+      const events: string[] = [];
+      login.on('code', ({ userCode, restart }) => events.push(`code ${userCode}#${restart}`));
+      login.on('stateChange', ({ to }) => events.push(`stateChange ${to}`));
+      for (const name of ['granted', 'denied', 'expired', 'failed', 'cancelled'] as const) login.on(name, () => events.push(name));
+      return { login, authorize, events };
+    }
+
+    test('when the poll fails and restartOn says yes, a new code is issued and the failed end is never emitted', async () => {
+      const clock = new ManualClock();
+      const restartOn = vi.fn<NonNullable<DeviceLoginOptions['restartOn']>>(() => true);
+      const { login, events } = restartingLogin(clock, [[invalidClient], [{ type: 'success', token }]], restartOn);
+      const result = await clock.runUntilSettled(login.result);
+      expect(result).toEqual({ status: 'fulfilled', value: token });
+      expect(restartOn).toHaveBeenCalledTimes(1);
+      expect(restartOn.mock.calls[0]![0]).toMatchObject({ restarts: 0, error: expect.any(OAuthError) });
+      expect(events).toEqual(['code CODE-0#0', 'stateChange pending', 'code CODE-1#1', 'stateChange pending', 'stateChange granted', 'granted']);
+    });
+
+    test('when restartOn says no, the held stateChange and failed are emitted once, in order, and the login rejects', async () => {
+      const clock = new ManualClock();
+      const { login, authorize, events } = restartingLogin(clock, [[invalidClient]], async () => false);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(OAuthError);
+      expect(authorize).toHaveBeenCalledTimes(1);
+      expect(events).toEqual(['code CODE-0#0', 'stateChange pending', 'stateChange failed', 'failed']);
+      expect(login.state.status).toBe('failed');
+    });
+
+    test('when the user denies, restartOn is asked too, and a throwing restartOn means no', async () => {
+      const clock = new ManualClock();
+      const restartOn = vi.fn(() => {
+        throw new Error('broken');
+      });
+      const { login, events } = restartingLogin(clock, [[{ type: 'access_denied', error: { code: 'access_denied' } }]], restartOn);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AccessDeniedError);
+      expect(restartOn).toHaveBeenCalledTimes(1);
+      expect(events.slice(-2)).toEqual(['stateChange denied', 'denied']);
+    });
+
+    test('when the code expires, restart decides and restartOn is not asked; restarts counts every restart', async () => {
+      const clock = new ManualClock();
+      let n = 0;
+      const scripts: ScriptStep[][] = [[invalidClient], [{ type: 'expired_token', error: { code: 'expired_token' } }], [{ type: 'success', token }]];
+      const restartOn = vi.fn(() => true);
+      const restart = vi.fn<NonNullable<DeviceLoginOptions['restart']>>(() => true);
+      const login = startDeviceLogin({ authorize: async () => authorization(clock), transportFor: () => scriptedTransport(scripts[n++]!, { clock }), restart, restartOn, clock });
+      const codes: number[] = [];
+      login.on('code', ({ restart: count }) => codes.push(count));
+      const result = await clock.runUntilSettled(login.result);
+      expect(result.status).toBe('fulfilled');
+      expect(restartOn).toHaveBeenCalledTimes(1);
+      expect(restart).toHaveBeenCalledTimes(1);
+      expect(restart.mock.calls[0]![0]).toMatchObject({ restarts: 1, error: expect.any(ExpiredTokenError) });
+      expect(codes).toEqual([0, 1, 2]);
+    });
+
+    test('when cancelled while restartOn decides, the login ends cancelled and the held failed end is dropped', async () => {
+      const clock = new ManualClock();
+      let decide: (value: boolean) => void = () => {};
+      const { login, authorize, events } = restartingLogin(clock, [[invalidClient], [{ type: 'success', token }]], () => new Promise<boolean>((resolve) => (decide = resolve)));
+      await clock.advance(6000); // the first code's poll fails; restartOn is now deciding
+      login.cancel('user quit');
+      decide(true);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect(authorize).toHaveBeenCalledTimes(1);
+      expect(events).toEqual(['code CODE-0#0', 'stateChange pending', 'cancelled']);
+    });
+
+    test('when the login is cancelled while polling, restartOn is not asked', async () => {
+      const clock = new ManualClock();
+      const restartOn = vi.fn(() => true);
+      const { login, events } = restartingLogin(clock, [[{ type: 'authorization_pending' }]], restartOn);
+      await clock.advance(6000);
+      login.cancel();
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect(restartOn).not.toHaveBeenCalled();
+      expect(events.filter((e) => e === 'cancelled')).toHaveLength(1);
     });
   });
 

@@ -1,11 +1,13 @@
+import { classifyTokenResponse, type Classifier } from '../../classify/classify.js';
 import type { TokenSet } from '../../core/outcome.js';
 import { ConfigurationError } from '../../errors/failures.js';
-import type { DeviceLoginOptions, LoginHandle } from '../../flows/device-login.js';
+import { OAuthError } from '../../errors/outcomes.js';
+import { startDeviceLogin, type DeviceLoginOptions, type LoginHandle } from '../../flows/device-login.js';
 import { resolveAwsClient, type AwsSsoOidcClientOptions } from './client.js';
-import { checkStartUrl } from './device-authorization.js';
-import { AwsSsoLogin } from './login-handle.js';
-import { checkClientName, checkScopes } from './register-client.js';
+import { checkStartUrl, startAuthorization } from './device-authorization.js';
+import { checkClientName, checkScopes, obtainRegistration } from './register-client.js';
 import { defaultRegistrationCache, type AwsClientRegistration, type AwsRegistrationCache } from './registration-cache.js';
+import { deviceCodeTransport } from './token-transport.js';
 
 /** Options for {@link loginWithAwsSso}. @group Flows */
 export interface AwsSsoLoginOptions extends AwsSsoOidcClientOptions {
@@ -23,7 +25,7 @@ export interface AwsSsoLoginOptions extends AwsSsoOidcClientOptions {
   readonly poll?: DeviceLoginOptions['poll'];
   /** Cancels the login. */
   readonly signal?: AbortSignal | undefined;
-  /** Asked when the device code expires: return true to start over with a new code. @defaultValue never (RFC 8628 §3.5) */
+  /** Asked when the device code expires: return true to start over with a new code. Its `restarts` counts a re-registration's restart too. @defaultValue never (RFC 8628 §3.5) */
   readonly restart?: DeviceLoginOptions['restart'];
 }
 
@@ -62,7 +64,7 @@ export interface AwsSsoToken extends TokenSet {
  * login: from StartDeviceAuthorization, the call is simply repeated; from
  * CreateToken, the device code belonged to the rejected client, so the login
  * starts over with a new code and a second `code` event (`restart` 1), and
- * the first attempt's `failed` event and state are not emitted.
+ * the first attempt's `failed` event and `stateChange` are not emitted.
  * StartDeviceAuthorization and RegisterClient are retried on transient faults
  * and `SlowDownException` (see `retry`).
  *
@@ -89,11 +91,45 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
   if (marginMs !== undefined && (typeof marginMs !== 'number' || !(marginMs >= 0))) {
     throw new ConfigurationError('registrationMarginMs', `expected a number of at least 0, got ${String(marginMs)}`);
   }
-  return new AwsSsoLogin({
-    client,
-    startUrl,
-    registration: { clientName: checkClientName(options.clientName), scopes: checkScopes(options.scopes), cache, marginMs, signal: undefined },
-    poll: options.requestTimeoutMs === undefined ? options.poll : { ...options.poll, requestTimeoutMs: options.poll?.requestTimeoutMs ?? options.requestTimeoutMs },
+  const request = { clientName: checkClientName(options.clientName), scopes: checkScopes(options.scopes), cache, marginMs };
+  const poll = options.requestTimeoutMs === undefined ? options.poll : { ...options.poll, requestTimeoutMs: options.poll?.requestTimeoutMs ?? options.requestTimeoutMs };
+  const classify = poll?.classify ?? classifyTokenResponse;
+  if (typeof classify !== 'function') throw new ConfigurationError('classify', 'expected a function');
+  // The registration the current device code belongs to; renewed once per login on InvalidClientException.
+  let registration: AwsClientRegistration | undefined;
+  let renew = false;
+  let reregistered = false;
+  const mayReregister = (error: unknown): boolean => !reregistered && error instanceof OAuthError && error.reregisterClient;
+  // The token is completed inside the poll, so the result, the granted event and the state all carry it.
+  const complete: Classifier<AwsSsoToken> = (answer, context) => {
+    const outcome = classify(answer, context);
+    if (outcome.type !== 'success') return outcome;
+    const token: { -readonly [K in keyof AwsSsoToken]: AwsSsoToken[K] } = { ...outcome.token, registration: registration!, region: client.region, startUrl };
+    if (token.expiresInSeconds !== undefined) token.expiresAt = context.wallNow + token.expiresInSeconds * 1000;
+    return { type: 'success', token: Object.freeze(token) };
+  };
+  return startDeviceLogin<AwsSsoToken>({
+    async authorize({ signal }) {
+      registration = await obtainRegistration(client, { ...request, signal }, renew);
+      renew = false;
+      try {
+        return await startAuthorization(client, registration, startUrl, signal);
+      } catch (error) {
+        if (!mayReregister(error)) throw error;
+        reregistered = true;
+        registration = await obtainRegistration(client, { ...request, signal }, true);
+        return startAuthorization(client, registration, startUrl, signal);
+      }
+    },
+    transportFor: (authorization) => deviceCodeTransport(client, registration!, authorization.deviceCode),
+    // CreateToken rejected the client: its device code is useless, so start over with a new client.
+    restartOn: ({ error }) => {
+      if (!mayReregister(error)) return false;
+      reregistered = renew = true;
+      return true;
+    },
+    poll: { ...poll, classify: complete },
+    clock: client.clock,
     signal: options.signal,
     restart: options.restart,
   });
