@@ -13,5 +13,7 @@ export type {
 export { ManualClock, flushCallbacks } from './testing/manual-clock.js';
 export { scriptedTransport, ScriptExhaustedError } from './testing/scripted-transport.js';
 export { seededRandom } from './testing/seeded-random.js';
+export { simulateFlow } from './testing/simulate.js';
+export type { SimulatedAnswer, SimulationOptions, SimulationResult } from './testing/simulate.js';
 export { deviceFlowArbitraries } from './testing/arbitraries.js';
 export { startEmulator } from './testing/emulator/server.js';
