@@ -5,7 +5,14 @@ import { isTerminal, type PollState, type TerminalState } from '../core/state.js
 import { initialState, transition } from '../core/transition.js';
 
 /** One scripted answer for {@link simulateFlow}: an outcome, optionally after a latency. @group Testing */
-export type SimulatedAnswer<TToken = unknown> = TokenOutcome<TToken> | { readonly outcome: TokenOutcome<TToken>; readonly latencyMs: number };
+export type SimulatedAnswer<TToken = unknown> =
+  | TokenOutcome<TToken>
+  | {
+      /** The answer. */
+      readonly outcome: TokenOutcome<TToken>;
+      /** How long after the request it arrives, in virtual ms. */
+      readonly latencyMs: number;
+    };
 
 /** Options for {@link simulateFlow}. @group Testing */
 export interface SimulationOptions<TToken = unknown> {
@@ -23,12 +30,22 @@ export interface SimulationOptions<TToken = unknown> {
   readonly maxSteps?: number;
 }
 
+/** One request {@link simulateFlow} sent. @group Testing */
+export interface SimulatedRequest {
+  /** 1 for the first request. */
+  readonly attempt: number;
+  /** When it was sent (virtual ms). */
+  readonly at: number;
+  /** When its answer arrived, if it did (virtual ms). */
+  readonly answeredAt?: number;
+}
+
 /** What {@link simulateFlow} observed. @group Testing */
 export interface SimulationResult<TToken = unknown> {
   /** How the flow ended. */
   readonly state: TerminalState<TToken>;
   /** Each request: when it was sent and, if it was, answered (virtual ms). */
-  readonly requests: readonly { readonly attempt: number; readonly at: number; readonly answeredAt?: number }[];
+  readonly requests: readonly SimulatedRequest[];
   /** The events, when `collectEvents` was set. */
   readonly events: readonly EmitEffect[];
 }
