@@ -3,9 +3,10 @@ import { summarizeFault, type FaultSummary } from '../core/events.js';
 import { ErrorCode, TokenPollError } from './base.js';
 
 /**
- * One transient fault (network error, timeout, 5xx, 429) as an error. It is
- * the `cause` of {@link RetriesExhaustedError}, and what {@link retry} throws
- * when its retries run out.
+ * One transient fault (network error, timeout, 5xx, 429, or a `slow_down`
+ * that {@link retry} waited out) as an error: the `cause` of
+ * {@link RetriesExhaustedError}, which the poller and {@link retry} reject
+ * with when their retries run out.
  * @group Errors
  */
 export class TransientFaultError extends TokenPollError {

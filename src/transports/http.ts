@@ -60,12 +60,12 @@ export function assertSecureUrl(url: string | URL, option = 'url'): URL {
 /**
  * Sends one HTTP request and reads its answer into an {@link HttpTokenResponse}
  * for the classifier, with the safety every token request needs: HTTPS
- * (except on loopback), a timeout, and a cap on the body size. Once the
- * headers have arrived it never throws: a body that fails to read, or is too
- * large, comes back as `bodyError`, which the classifier treats as a lost
- * grant on a 2xx. Otherwise it throws what fetch threw (a network error or
- * the abort reason), before the headers or while reading a non-2xx body,
- * which the classifier treats as transient. Redirects are not followed.
+ * (except on loopback), a timeout, and a cap on the body size. A 2xx body
+ * that fails to read, and any body over the cap, come back as `bodyError`,
+ * which the classifier treats as a lost grant on a 2xx. Otherwise it throws
+ * what fetch threw (a network error or the abort reason), before the headers
+ * or while reading a non-2xx body, which the classifier treats as transient.
+ * Redirects are not followed.
  *
  * @throws {@link ConfigurationError} for a URL that is not HTTPS or loopback.
  * @group Transports
