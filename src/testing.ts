@@ -14,6 +14,6 @@ export { ManualClock, flushCallbacks } from './testing/manual-clock.js';
 export { scriptedTransport, ScriptExhaustedError } from './testing/scripted-transport.js';
 export { seededRandom } from './testing/seeded-random.js';
 export { simulateFlow } from './testing/simulate.js';
-export type { SimulatedAnswer, SimulationOptions, SimulationResult } from './testing/simulate.js';
+export type { SimulatedAnswer, SimulatedRequest, SimulationOptions, SimulationResult } from './testing/simulate.js';
 export { deviceFlowArbitraries } from './testing/arbitraries.js';
 export { startEmulator } from './testing/emulator/server.js';
