@@ -3,6 +3,7 @@ import { AwsSsoOidcError, ConfigurationError, InvalidResponseError, RetriesExhau
 import { awsDeviceAuthorizationFrom } from '../../src/transports/aws/device-authorization.js';
 import { ManualClock, seededRandom } from '../../src/testing.js';
 import { DEVICE_CODE, SECRET, awsError, deviceAuthorization, fakeFetch, type FakeAnswer } from './helpers/fake-fetch.js';
+import { catchError } from '../helpers/catch-error.js';
 
 const registration = { clientId: 'client-1', clientSecret: SECRET };
 const startUrl = 'https://d-1234567890.awsapps.com/start';
@@ -112,13 +113,4 @@ function start(script: FakeAnswer[], retry: { retries?: number } = {}) {
     retry: { backoff: ({ attempt }) => attempt * 100, random: seededRandom(1), onRetry: (e) => events.push(e), ...retry },
   });
   return { run, fake, events, clock };
-}
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigurationError, assertAwsRegion, awsSsoOidcEndpoint, loginWithAwsSso } from '../../src/index.js';
+import { catchError } from '../helpers/catch-error.js';
 
 describe('awsSsoOidcEndpoint', () => {
   describe('should build the regional endpoint', () => {
@@ -55,13 +56,3 @@ describe('awsSsoOidcEndpoint', () => {
   });
 });
 
-// Helpers
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}

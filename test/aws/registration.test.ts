@@ -13,6 +13,7 @@ import { resolveAwsClient } from '../../src/transports/aws/client.js';
 import { obtainRegistration, registrationFrom } from '../../src/transports/aws/register-client.js';
 import { ManualClock } from '../../src/testing.js';
 import { SECRET, fakeFetch, registration } from './helpers/fake-fetch.js';
+import { catchError } from '../helpers/catch-error.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 
@@ -151,13 +152,4 @@ function setup(route: Parameters<typeof fakeFetch>[0], wrap: (cache: AwsRegistra
   const cache = wrap(memoryRegistrationCache(() => clock.wallNow()));
   const client = resolveAwsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9/aws', fetch: fake.fetch, clock });
   return { clock, fake, cache, client, request: { clientName: 'cli', scopes: undefined, cache, marginMs: undefined, signal: undefined } };
-}
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }

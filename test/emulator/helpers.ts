@@ -1,21 +1,9 @@
-import { afterEach } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export const AWS_ERROR_NAMESPACE = 'http://internal.amazon.com/coral/com.amazonaws.sso.oidc/';
 
-/** Starts emulators that are closed after each test. */
-export function useEmulator(): (options?: EmulatorOptions) => Promise<Emulator> {
-  const started: Emulator[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((emulator) => emulator.close()));
-  });
-  return async (options) => {
-    const emulator = await startEmulator(options);
-    started.push(emulator);
-    return emulator;
-  };
-}
+export { useEmulator } from '../helpers/use-emulator.js';
 
 export interface Answer {
   readonly status: number;

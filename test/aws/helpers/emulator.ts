@@ -1,19 +1,8 @@
-import { afterAll, afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 import { systemClock, type Clock } from '../../../src/index.js';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../../src/testing.js';
+import type { Emulator } from '../../../src/testing.js';
 
-/** Starts emulators that are closed after each test. */
-export function useEmulator(): (options?: EmulatorOptions) => Promise<Emulator> {
-  const started: Emulator[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((emulator) => emulator.close()));
-  });
-  return async (options) => {
-    const emulator = await startEmulator(options);
-    started.push(emulator);
-    return emulator;
-  };
-}
+export { useEmulator } from '../../helpers/use-emulator.js';
 
 /** The requests the emulator received, as `METHOD path status` lines, AWS prefix dropped. */
 export function requestLog(emulator: Emulator): string[] {
