@@ -33,6 +33,8 @@ export const ErrorCode = {
   CANCELLED: 'ERR_CANCELLED',
   /** An option is missing or out of range. */
   INVALID_OPTION: 'ERR_INVALID_OPTION',
+  /** The AWS SSO token cache file cannot be read, parsed or written. */
+  SSO_CACHE: 'ERR_SSO_CACHE',
 } as const;
 
 /** @group Errors */

@@ -1,0 +1,161 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ErrorCode, TokenPollError } from '../errors/base.js';
+
+/**
+ * One token in the AWS CLI v2 SSO token cache (`~/.aws/sso/cache/<key>.json`),
+ * as the AWS CLI and the AWS SDKs read and write it. Times are ISO 8601 UTC.
+ * @group AWS token cache
+ */
+export interface SsoTokenCacheEntry {
+  /** The IAM Identity Center start URL. */
+  readonly startUrl: string;
+  /** The region of the SSO OIDC service. */
+  readonly region: string;
+  /** The access token (a secret). */
+  readonly accessToken: string;
+  /** When the access token expires, as ISO 8601 UTC (`2026-11-27T14:00:00Z`). */
+  readonly expiresAt: string;
+  /** The registered client's id, where known (needed to refresh). */
+  readonly clientId?: string | undefined;
+  /** The registered client's secret (a secret), where known. */
+  readonly clientSecret?: string | undefined;
+  /** When the client registration expires, as ISO 8601 UTC. */
+  readonly registrationExpiresAt?: string | undefined;
+  /** The refresh token (a secret), where the service issued one. */
+  readonly refreshToken?: string | undefined;
+}
+
+/** Where the cache file lives: under a session name or, without one, under the start URL. @group AWS token cache */
+export interface SsoCacheLocation {
+  /** The `sso-session` name; when given, it names the file instead of the start URL. */
+  readonly sessionName?: string | undefined;
+  /** The start URL, which names the file when no session name is given. */
+  readonly startUrl: string;
+  /** The cache folder. @defaultValue `~/.aws/sso/cache` */
+  readonly cacheDir?: string | undefined;
+}
+
+/**
+ * A cache file that cannot be read, parsed or written. Its message names the
+ * file and what is wrong, never the tokens in it.
+ * @group AWS token cache
+ */
+export class SsoCacheError extends TokenPollError {
+  /** Always `'SsoCacheError'`. */
+  override readonly name = 'SsoCacheError';
+  /** The cache file's path. */
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.SSO_CACHE, `${path}: ${message}`, options);
+    this.path = path;
+  }
+  protected override details(): Record<string, unknown> {
+    return { path: this.path };
+  }
+}
+
+/** The AWS CLI's default SSO token cache folder, `~/.aws/sso/cache`. @group AWS token cache */
+export function defaultSsoCacheDir(): string {
+  return join(homedir(), '.aws', 'sso', 'cache');
+}
+
+/**
+ * The cache key the AWS CLI v2 uses: the SHA-1 hex of the session name, or of
+ * the start URL when there is no session name.
+ * @example
+ * ```ts
+ * ssoCacheKey({ startUrl: 'https://example.awsapps.com/start' }); // 40 hex digits
+ * ```
+ * @group AWS token cache
+ */
+export function ssoCacheKey(location: Pick<SsoCacheLocation, 'sessionName' | 'startUrl'>): string {
+  const name = location.sessionName !== undefined && location.sessionName !== '' ? location.sessionName : location.startUrl;
+  return createHash('sha1').update(name, 'utf8').digest('hex');
+}
+
+/** The cache file's full path: `<cacheDir>/<ssoCacheKey>.json`. @group AWS token cache */
+export function ssoCachePath(location: SsoCacheLocation): string {
+  return join(location.cacheDir ?? defaultSsoCacheDir(), `${ssoCacheKey(location)}.json`);
+}
+
+/**
+ * An ISO 8601 UTC time as the AWS CLI writes it, without milliseconds
+ * (`2026-11-27T14:00:00Z`).
+ * @group AWS token cache
+ */
+export function toCacheTime(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+const REQUIRED = ['startUrl', 'region', 'accessToken', 'expiresAt'] as const;
+const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'] as const;
+
+/**
+ * Reads a cache file. A missing file gives `undefined`; a file that is not
+ * JSON, lacks a required field or has an unreadable `expiresAt` throws
+ * {@link SsoCacheError}. Fields the AWS CLI adds beyond these are dropped.
+ * @group AWS token cache
+ */
+export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntry | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SsoCacheError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new SsoCacheError(path, 'is not JSON');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SsoCacheError(path, 'is not a JSON object');
+  const record = data as Record<string, unknown>;
+  const entry: Record<string, string> = {};
+  for (const field of REQUIRED) {
+    const value = record[field];
+    if (typeof value !== 'string' || value === '') throw new SsoCacheError(path, `has no ${field}`);
+    entry[field] = value;
+  }
+  for (const field of OPTIONAL) {
+    const value = record[field];
+    if (typeof value === 'string' && value !== '') entry[field] = value;
+  }
+  if (Number.isNaN(Date.parse(entry['expiresAt']!))) throw new SsoCacheError(path, 'has an expiresAt that is not a date');
+  return entry as unknown as SsoTokenCacheEntry;
+}
+
+/**
+ * Writes a cache file atomically with mode 0600: the JSON goes to a temporary
+ * file in the same folder (created 0600, flushed to disk), which is then
+ * renamed over the target, so a reader sees the old file or the new one,
+ * never half of one. The folder is created (0700) when missing.
+ * @throws {@link SsoCacheError} when the folder or file cannot be written.
+ * @group AWS token cache
+ */
+export async function writeSsoTokenCache(path: string, entry: SsoTokenCacheEntry): Promise<void> {
+  const record: Record<string, string> = {};
+  for (const field of [...REQUIRED, ...OPTIONAL]) {
+    const value = entry[field];
+    if (value !== undefined) record[field] = value;
+  }
+  const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const file = await open(temporary, 'wx', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw new SsoCacheError(path, `cannot be written (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: error });
+  }
+}
