@@ -35,6 +35,10 @@ export const ErrorCode = {
   INVALID_OPTION: 'ERR_INVALID_OPTION',
   /** The AWS SSO token cache file cannot be read, parsed or written. */
   SSO_CACHE: 'ERR_SSO_CACHE',
+  /** A new login is needed: no token, or the refresh token or client registration was rejected or has expired. */
+  LOGIN_REQUIRED: 'ERR_LOGIN_REQUIRED',
+  /** The AWS SSO portal answered an error that retrying cannot fix (`ResourceNotFoundException`, `InvalidRequestException`…). */
+  AWS_PORTAL: 'ERR_AWS_PORTAL',
 } as const;
 
 /** @group Errors */
