@@ -1,0 +1,33 @@
+/**
+ * A whole RFC 8628 device login in one call, against the emulator: discovery,
+ * the device authorization request, the code to show, polling, the token set.
+ * No network: the emulator is a real HTTP server on 127.0.0.1, and it plays
+ * the user too, approving the code half a second after it is shown.
+ *
+ * Run: `npm run build && node examples/login-emulator.ts` (Node 22.18 or later),
+ * or all examples at once with `npx vitest run test/examples.test.ts`.
+ */
+import { isTokenPollError, loginWithDeviceFlow } from 'tokenpoll';
+import { startEmulator } from 'tokenpoll/testing';
+
+const emulator = await startEmulator({ intervalSeconds: 0.2 });
+try {
+  const login = loginWithDeviceFlow({ issuer: emulator.url, clientId: 'tokenpoll-test', scope: 'openid profile' });
+
+  login.on('code', ({ userCode, verificationUri, expiresInMs }) => {
+    console.log(`Open ${verificationUri} and enter ${userCode} (valid for ${Math.round(expiresInMs / 60_000)} min)`);
+    // In real life a person does this in a browser; here the emulator stands in for them.
+    setTimeout(() => emulator.approve(userCode), 500);
+  });
+  login.on('pending', ({ attempt }) => console.log(`poll ${attempt}: authorization pending`));
+
+  const token = await login.result;
+  // Never print the token itself: it is a secret.
+  console.log(`granted: a ${token.tokenType} token for ${token.expiresInSeconds} s, with a refresh token: ${token.refreshToken !== undefined}`);
+} catch (error) {
+  if (!isTokenPollError(error)) throw error;
+  console.log(`login failed: ${error.code}: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await emulator.close();
+}
