@@ -86,6 +86,27 @@ export {
   awsSdkTokenTransport,
 } from './transports/aws/index.js';
 
+// AWS SSO portal: accounts, roles, role credentials, credential_process output; login-required errors
+export type {
+  AwsSsoPortalOperation,
+  AwsSsoPortalErrorDetail,
+  LoginRequiredReason,
+  AwsAccountInfo,
+  AwsRoleInfo,
+  AwsAccountWithRoles,
+  AwsRoleCredentials,
+  AwsRoleSelection,
+  AwsSsoPortalCallOptions,
+  AwsSsoPortalListOptions,
+  AwsRoleCredentialsOptions,
+  AwsAccessTokenRequest,
+  AwsSsoAccessTokenProvider,
+  AwsSsoPortalOptions,
+  AwsSsoPortal,
+  CredentialProcessOutput,
+} from './aws/index.js';
+export { AwsSsoPortalError, LoginRequiredError, isLoginRequiredError, awsSsoPortal, awsSsoPortalEndpoint, credentialProcessOutput } from './aws/index.js';
+
 // Lifecycle: the pure state machine
 export type {
   PollState,

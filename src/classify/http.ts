@@ -145,7 +145,8 @@ export function parseResponseBody(response: Pick<HttpTokenResponse, 'headers' | 
   return undefined;
 }
 
-function readHeader(headers: HttpTokenResponse['headers'], name: string): string | undefined {
+/** One header of an answer, by lower-case name, from `Headers` or a plain record. @internal */
+export function readHeader(headers: HttpTokenResponse['headers'], name: string): string | undefined {
   if (!headers) return undefined;
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   for (const [key, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {

@@ -43,10 +43,20 @@ export function assertAwsRegion(region: unknown): string {
  * @group Transports
  */
 export function awsSsoOidcEndpoint(region: string, endpoint?: string | URL): string {
+  return awsServiceEndpoint('oidc', region, endpoint);
+}
+
+/**
+ * The base URL of an AWS service in a region: `endpoint` checked and without
+ * its trailing slash, else `https://{host}.{region}.{partition suffix}`.
+ * @throws {@link ConfigurationError} for a bad region or endpoint.
+ * @internal
+ */
+export function awsServiceEndpoint(host: string, region: string, endpoint: string | URL | undefined): string {
   assertAwsRegion(region);
   if (endpoint === undefined) {
     const suffix = PARTITION_SUFFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'amazonaws.com';
-    return `https://oidc.${region}.${suffix}`;
+    return `https://${host}.${region}.${suffix}`;
   }
   if (typeof endpoint !== 'string' && !(endpoint instanceof URL)) throw new ConfigurationError('endpoint', 'expected a URL');
   const url = assertSecureUrl(endpoint, 'endpoint');
