@@ -16,7 +16,8 @@ import type { Emulator, EmulatorOptions, EmulatorRequest } from './types.js';
  * Starts an emulator on loopback: an RFC 8628 authorization server and the
  * AWS SSO OIDC API, with the spec's wire formats, interval enforcement
  * (`slow_down`, growing), approval on command, on a timer or through an HTML
- * page, expiry, fault injection, and a record of every request. Close it
+ * page, expiry, fault injection, and a record of every request. Every answer
+ * allows any origin (CORS), so a web page can log in against it. Close it
  * when done: it leaves no timer or socket behind.
  *
  * Interval enforcement: the first poll of a device code is never too early;
@@ -63,6 +64,9 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     records.push(record);
     // A client that gives up mid-answer must not surface as an unhandled 'error' event.
     res.on('error', () => {});
+    // CORS, so a web app on another origin can log in (the RFC 8628 requests need no preflight).
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', '*');
     const bare: Exchange = { req, res, path: record.path, query: target.searchParams, body: '', record };
     let body: string;
     try {
