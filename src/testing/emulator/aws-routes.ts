@@ -121,7 +121,7 @@ function answerPoll(exchange: Exchange, context: EmulatorContext, client: AwsCli
 function grant(exchange: Exchange, context: EmulatorContext, client: AwsClient): void {
   const { settings, state } = context;
   const body: Record<string, unknown> = {
-    accessToken: `aws-at-${crypto.randomUUID()}`,
+    accessToken: context.awsTokens.issue(settings.accessTokenTtlSeconds * 1000),
     tokenType: 'Bearer',
     expiresIn: settings.accessTokenTtlSeconds,
     refreshToken: state.issueRefreshToken('aws', client.clientId, undefined),

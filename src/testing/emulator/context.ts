@@ -1,4 +1,5 @@
 import type { AwsClients } from './aws-clients.js';
+import type { AwsAccessTokens } from './aws-tokens.js';
 import type { EmulatorSettings } from './settings.js';
 import type { EmulatorState } from './state.js';
 
@@ -8,6 +9,8 @@ export interface EmulatorContext {
   readonly state: EmulatorState;
   /** The AWS side's registered clients. */
   readonly awsClients: AwsClients;
+  /** The AWS side's access tokens, for the portal. */
+  readonly awsTokens: AwsAccessTokens;
   /** The base URL, known once the server listens. */
   url(): string;
 }

@@ -3,6 +3,7 @@ import { ConfigurationError } from '../../errors/failures.js';
 import { respond, respondJson, type Exchange } from './http-io.js';
 import type { EmulatorFault, EmulatorInjectOptions } from './types.js';
 import { EXCEPTIONS } from './aws-routes.js';
+import { PORTAL_PREFIX, portalError } from './aws-portal-routes.js';
 
 const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'oversized', 'github_200', 'aws_exception']);
 const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -88,6 +89,7 @@ export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
       return;
     }
     case 'aws_exception': {
+      if (exchange.path.startsWith(`${PORTAL_PREFIX}/`)) return portalError(exchange, fault.name, `${fault.name} (injected by the emulator)`, fault.status);
       const [error, status] = Object.hasOwn(EXCEPTIONS, fault.name) ? EXCEPTIONS[fault.name as keyof typeof EXCEPTIONS] : [snakeCase(fault.name.replace(/Exception$/, '')), 400];
       const body: Record<string, string> = { error, error_description: `${fault.name} (injected by the emulator)` };
       if (fault.reason !== undefined) body['reason'] = fault.reason;

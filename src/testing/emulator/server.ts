@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { approvalRoutes } from './approval-page.js';
 import { AwsClients } from './aws-clients.js';
+import { PORTAL_PREFIX, portalRoutes } from './aws-portal-routes.js';
 import { awsRoutes } from './aws-routes.js';
+import { AwsAccessTokens } from './aws-tokens.js';
 import type { EmulatorContext } from './context.js';
 import { applyFault, FaultQueue } from './faults.js';
 import { parseForm, parseJsonObject, readBody, RequestTooLargeError, respond, respondJson, type Exchange, type Handler, type RequestRecord } from './http-io.js';
@@ -13,8 +15,8 @@ import { EmulatorState } from './state.js';
 import type { Emulator, EmulatorOptions, EmulatorRequest } from './types.js';
 
 /**
- * Starts an emulator on loopback: an RFC 8628 authorization server and the
- * AWS SSO OIDC API, with the spec's wire formats, interval enforcement
+ * Starts an emulator on loopback: an RFC 8628 authorization server, the
+ * AWS SSO OIDC API and the AWS SSO portal API, with the spec's wire formats, interval enforcement
  * (`slow_down`, growing), approval on command, on a timer or through an HTML
  * page, expiry, fault injection, and a record of every request. Every answer
  * allows any origin (CORS), so a web page can log in against it. Close it
@@ -51,10 +53,11 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const state = new EmulatorState(settings);
   const faults = new FaultQueue();
   const awsClients = new AwsClients();
+  const awsTokens = new AwsAccessTokens();
   const records: RequestRecord[] = [];
   let url = '';
-  const context: EmulatorContext = { settings, state, awsClients, url: () => url };
-  const routes = new Map<string, Handler>([...rfcRoutes(context), ...awsRoutes(context), ...approvalRoutes(context)]);
+  const context: EmulatorContext = { settings, state, awsClients, awsTokens, url: () => url };
+  const routes = new Map<string, Handler>([...rfcRoutes(context), ...awsRoutes(context), ...portalRoutes(context), ...approvalRoutes(context)]);
   const knownPaths = new Set([...routes.keys()].map((key) => key.slice(key.indexOf(' ') + 1)));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -113,6 +116,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   return {
     url,
     awsEndpoint: `${url}/aws`,
+    awsPortalEndpoint: `${url}${PORTAL_PREFIX}`,
     get codes() {
       return state.codes();
     },
@@ -123,6 +127,8 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     deny: (userCode) => state.command(userCode, 'denied'),
     expire: (userCode) => state.command(userCode, 'expired'),
     expireClientRegistrations: () => awsClients.expireAll(),
+    expireAccessTokens: () => awsTokens.expireAll(),
+    revokeRefreshTokens: () => state.revokeRefreshTokens(),
     inject: (fault, injectOptions) => faults.inject(fault, injectOptions),
     close() {
       closing ??= new Promise<void>((resolve) => {

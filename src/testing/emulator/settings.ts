@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../errors/failures.js';
-import type { EmulatorOptions } from './types.js';
+import type { EmulatorAccount, EmulatorOptions } from './types.js';
 
 /** The emulator's options with every default filled in and durations in ms. @internal */
 export interface EmulatorSettings {
@@ -17,6 +17,10 @@ export interface EmulatorSettings {
   readonly clients: ReadonlyMap<string, ResolvedClient>;
   readonly accessTokenTtlSeconds: number;
   readonly githubStyle: boolean;
+  /** The portal's accounts, every field filled in. */
+  readonly accounts: readonly Required<EmulatorAccount>[];
+  readonly portalPageSize: number;
+  readonly roleCredentialsTtlMs: number;
 }
 
 /** A client with its authentication method decided. @internal */
@@ -54,10 +58,20 @@ export function resolveSettings(options: EmulatorOptions = {}): EmulatorSettings
     clients: resolveClients(options.clients),
     accessTokenTtlSeconds: seconds(options, 'accessTokenTtlSeconds', 3600, true),
     githubStyle: options.githubStyle ?? false,
+    accounts: resolveAccounts(options.accounts),
+    portalPageSize: pageSize(options.portalPageSize),
+    roleCredentialsTtlMs: seconds(options, 'roleCredentialsTtlSeconds', 3600, true) * 1000,
   };
 }
 
-type NumericOption = 'intervalSeconds' | 'expiresInSeconds' | 'slowDownIncrementSeconds' | 'accessTokenTtlSeconds' | 'autoApproveAfterMs' | 'autoDenyAfterMs';
+type NumericOption =
+  | 'intervalSeconds'
+  | 'expiresInSeconds'
+  | 'slowDownIncrementSeconds'
+  | 'accessTokenTtlSeconds'
+  | 'roleCredentialsTtlSeconds'
+  | 'autoApproveAfterMs'
+  | 'autoDenyAfterMs';
 
 function seconds(options: EmulatorOptions, name: NumericOption, fallback: number, positive: boolean): number {
   const value = options[name] ?? fallback;
@@ -82,4 +96,33 @@ function resolveClients(clients: EmulatorOptions['clients']): EmulatorSettings['
     map.set(client.clientId, { clientId: client.clientId, authMethod, clientSecret: client.clientSecret });
   }
   return map;
+}
+
+const DEFAULT_ACCOUNTS: readonly EmulatorAccount[] = [{ accountId: '111111111111', roles: ['ReadOnly', 'Admin'] }];
+
+function resolveAccounts(accounts: EmulatorOptions['accounts']): readonly Required<EmulatorAccount>[] {
+  const list = accounts ?? DEFAULT_ACCOUNTS;
+  if (!Array.isArray(list)) throw new ConfigurationError('accounts', 'expected a list of accounts');
+  const ids = new Set<string>();
+  return list.map((account: EmulatorAccount) => {
+    const { accountId, roles } = account ?? {};
+    if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) throw new ConfigurationError('accounts', 'every account needs a 12-digit accountId');
+    if (ids.has(accountId)) throw new ConfigurationError('accounts', `account ${accountId} is listed twice`);
+    ids.add(accountId);
+    if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role === '') || new Set(roles).size !== roles.length) {
+      throw new ConfigurationError('accounts', `account ${accountId} needs a list of distinct, non-empty role names`);
+    }
+    return Object.freeze({
+      accountId,
+      accountName: account.accountName ?? `account-${accountId}`,
+      emailAddress: account.emailAddress ?? `${accountId}@example.com`,
+      roles: Object.freeze([...roles]),
+    });
+  });
+}
+
+function pageSize(value: number | undefined): number {
+  if (value === undefined) return 20;
+  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError('portalPageSize', 'expected an integer, 1 or more');
+  return value;
 }

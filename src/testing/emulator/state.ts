@@ -111,6 +111,11 @@ export class EmulatorState {
     return entry;
   }
 
+  /** Revokes every refresh token issued so far. */
+  revokeRefreshTokens(): void {
+    this.#refreshTokens.clear();
+  }
+
   /** Applies the user's decision, from the API or the approval page; an error message when it cannot. */
   decide(userCode: string, decision: 'approved' | 'denied' | 'expired'): string | undefined {
     const entry = this.#byUserCode.get(normalize(userCode));

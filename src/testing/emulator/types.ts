@@ -12,6 +12,21 @@ export interface EmulatorClient {
 }
 
 /**
+ * One AWS account the emulator's portal API offers to every login.
+ * @group Testing
+ */
+export interface EmulatorAccount {
+  /** The 12-digit account id. */
+  readonly accountId: string;
+  /** The account name ListAccounts shows. @defaultValue `account-<accountId>` */
+  readonly accountName?: string | undefined;
+  /** The email address ListAccounts shows. @defaultValue `<accountId>@example.com` */
+  readonly emailAddress?: string | undefined;
+  /** The roles a login can assume in it, in the order ListAccountRoles lists them. */
+  readonly roles: readonly string[];
+}
+
+/**
  * Options for {@link startEmulator}. Every duration may be fractional, so
  * flows over real HTTP run in milliseconds.
  * @group Testing
@@ -37,8 +52,14 @@ export interface EmulatorOptions {
   readonly autoDenyAfterMs?: number | undefined;
   /** The RFC side's clients; they replace the default one. @defaultValue one public client, `'tokenpoll-test'` (authMethod `'none'`) */
   readonly clients?: readonly EmulatorClient[] | undefined;
-  /** The `expires_in` of the access tokens it issues, in seconds. @defaultValue 3600 */
+  /** The `expires_in` of the access tokens it issues, in seconds; on the AWS side the portal refuses them (`UnauthorizedException`) once it has passed. @defaultValue 3600 */
   readonly accessTokenTtlSeconds?: number | undefined;
+  /** AWS portal: the accounts and roles every login can use. @defaultValue one account, `111111111111`, with the roles `ReadOnly` and `Admin` */
+  readonly accounts?: readonly EmulatorAccount[] | undefined;
+  /** AWS portal: the most items a ListAccounts or ListAccountRoles page holds (a smaller `max_result` wins), to force pagination. @defaultValue 20 */
+  readonly portalPageSize?: number | undefined;
+  /** AWS portal: the lifetime of the role credentials GetRoleCredentials mints, in seconds. @defaultValue 3600 */
+  readonly roleCredentialsTtlSeconds?: number | undefined;
   /** Answer `authorization_pending` and `slow_down` with HTTP 200 and an error body, like GitHub (RFC side). @defaultValue false */
   readonly githubStyle?: boolean | undefined;
 }
@@ -47,7 +68,14 @@ export interface EmulatorOptions {
  * A fault the emulator answers instead of processing a request (the request
  * then changes nothing: no poll is counted, no code is consumed). Each kind
  * can be sent on any path: an `aws_exception` on
- * `/aws/device_authorization` tests StartDeviceAuthorization's retries, say.
+ * `/aws/device_authorization` tests StartDeviceAuthorization's retries, say,
+ * and one on `/federation/credentials` GetRoleCredentials' (on the portal's
+ * paths an `aws_exception` takes the portal's format: a `{ message }` body).
+ * @example
+ * The next GetRoleCredentials is throttled twice, then answers.
+ * ```ts
+ * emulator.inject({ type: 'aws_exception', name: 'TooManyRequestsException' }, { path: '/federation/credentials', count: 2 });
+ * ```
  * @example
  * The next StartDeviceAuthorization gets a SlowDownException, and the next
  * CreateToken an AccessDeniedException with a `reason`.
@@ -99,7 +127,10 @@ export type EmulatorFault =
   | {
       /** An AWS SSO OIDC exception, as AWS sends it: `x-amzn-ErrorType: <name>:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/` and a JSON `{ error, error_description, reason? }` body. */
       readonly type: 'aws_exception';
-      /** The exception name, such as `SlowDownException`. A name from the spec's table gets its `error` code and status (`SlowDownException`: `slow_down`, 400; `InternalServerException`: `server_error`, 500; `InvalidClientException`: `invalid_client`, 401…); any other gets its name in snake_case without `Exception`, and 400. */
+      /**
+       * The exception name, such as `SlowDownException`. A name from the spec's table gets its `error` code and status (`SlowDownException`: `slow_down`, 400; `InternalServerException`: `server_error`, 500; `InvalidClientException`: `invalid_client`, 401…); any other gets its name in snake_case without `Exception`, and 400.
+       * On a portal path (`/aws/portal/…`) the portal's exceptions get their status (`UnauthorizedException` 401, `TooManyRequestsException` 429, `ResourceNotFoundException` 404, `InvalidRequestException` 400), any other 400.
+       */
       readonly name: string;
       /** The HTTP status, replacing the one the name implies. */
       readonly status?: number | undefined;
@@ -149,15 +180,26 @@ export interface EmulatorRequest {
 }
 
 /**
- * A running emulator: an RFC 8628 authorization server at `url` and the AWS
- * SSO OIDC API at `awsEndpoint`, on one loopback HTTP server.
+ * A running emulator: an RFC 8628 authorization server at `url`, the AWS
+ * SSO OIDC API at `awsEndpoint` and the AWS SSO portal API at
+ * `awsPortalEndpoint`, on one loopback HTTP server.
  *
  * RFC side: `GET /.well-known/oauth-authorization-server` (and
  * `/.well-known/openid-configuration`), `POST /device_authorization`,
  * `POST /token` (device code and refresh token grants), and the approval page
  * at `GET`/`POST /device`. AWS side (rest-json): `POST /client/register`,
  * `POST /device_authorization`, `POST /token`, with errors in the
- * `x-amzn-ErrorType` header and an `{error, error_description}` body.
+ * `x-amzn-ErrorType` header and an `{error, error_description}` body. AWS
+ * portal (rest-json, the access token in `x-amz-sso_bearer_token`):
+ * `GET /assignment/accounts` and `GET /assignment/roles?account_id=…`
+ * (paginated with `max_result` and `next_token`), `GET
+ * /federation/credentials?account_id=…&role_name=…`, with errors in
+ * `x-amzn-ErrorType` and a `{message}` body: `UnauthorizedException` (401) for
+ * an unknown, expired or revoked access token, `ResourceNotFoundException`
+ * (404) for an account or role the login does not have,
+ * `InvalidRequestException` (400) for a missing or malformed parameter.
+ * Access tokens (AWS side) expire after `accessTokenTtlSeconds`; refresh
+ * tokens rotate (each works once).
  * @group Testing
  */
 export interface Emulator {
@@ -165,6 +207,8 @@ export interface Emulator {
   readonly url: string;
   /** `url + '/aws'`: the AWS SSO OIDC endpoint (pass it as the SDK's `endpoint`). */
   readonly awsEndpoint: string;
+  /** `url + '/aws/portal'`: the AWS SSO portal endpoint (pass it as `@aws-sdk/client-sso`'s `endpoint`, or `awsSsoPortal`'s). */
+  readonly awsPortalEndpoint: string;
   /** Every device code issued so far, oldest first (a fresh snapshot on each read). */
   readonly codes: readonly EmulatorCode[];
   /** Every request received so far, oldest first (a fresh snapshot on each read). */
@@ -186,6 +230,10 @@ export interface Emulator {
   expire(userCode: string): void;
   /** AWS side: every client registered so far now answers `InvalidClientException`; new registrations work. */
   expireClientRegistrations(): void;
+  /** AWS side: every access token issued so far is refused by the portal (`UnauthorizedException`), as if it had expired. */
+  expireAccessTokens(): void;
+  /** Every refresh token issued so far (both sides) is refused (`invalid_grant`, AWS `InvalidGrantException`), as if revoked or expired. */
+  revokeRefreshTokens(): void;
   /** Answers the next `count` requests whose path ends with `path` with a fault. Faults queue in order. */
   inject(fault: EmulatorFault, options?: EmulatorInjectOptions): void;
   /** Closes every connection (hung ones included) and the server, and clears every timer. Safe to call twice. */
