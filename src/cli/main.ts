@@ -1,9 +1,30 @@
 #!/usr/bin/env node
 /**
- * The `tokenpoll` command (the package's bin).
+ * The `tokenpoll` command (the package's bin): wires the process to the CLI.
+ * The first Ctrl-C (or SIGTERM) cancels the login cleanly and exits with 130;
+ * a second one exits at once.
  * @internal
  * @module
  */
 import { main } from './run.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const controller = new AbortController();
+let interrupted = false;
+const interrupt = (): void => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  controller.abort(new Error('interrupted'));
+};
+process.on('SIGINT', interrupt);
+process.on('SIGTERM', interrupt);
+
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdinIsTTY: process.stdin.isTTY === true,
+  env: process.env,
+  signal: controller.signal,
+});
+process.off('SIGINT', interrupt);
+process.off('SIGTERM', interrupt);
+process.exitCode = interrupted && code !== 0 ? 130 : code;

@@ -1,0 +1,80 @@
+import type { TokenSet } from '../core/outcome.js';
+import type { LoginHandle } from '../flows/device-login.js';
+import { isTokenPollError } from '../errors/base.js';
+import { ExitCode, outcomeOf } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { openUrl } from './open-url.js';
+import { showLogin } from './show-login.js';
+import { Terminal, formatDuration } from './terminal.js';
+
+/** The output flags every login command shares. @internal */
+export interface OutputFlags {
+  readonly json: boolean;
+  readonly qr: boolean;
+  readonly open: boolean;
+}
+
+/** What a command does with a granted token before the CLI reports it (write a cache file, say). @internal */
+export type AfterGrant<T> = (token: T, terminal: Terminal) => Promise<Readonly<Record<string, unknown>> | void>;
+
+/**
+ * Runs a login to its end and turns the outcome into output and an exit
+ * code: human lines on stderr, and with `--json` one object on stdout with
+ * the outcome and, when granted, the token set. Tokens go nowhere else.
+ * Ctrl-C (the io's signal) cancels the login: no request is sent after it.
+ * @internal
+ */
+export async function runLogin<T extends TokenSet>(
+  start: (signal: AbortSignal) => LoginHandle<T>,
+  io: CliIo,
+  flags: OutputFlags,
+  options: { readonly hint?: string | undefined; readonly afterGrant?: AfterGrant<T> | undefined } = {},
+): Promise<number> {
+  const terminal = new Terminal(io);
+  const login = start(io.signal);
+  const stop = showLogin(login, terminal, {
+    qr: flags.qr,
+    hint: options.hint,
+    open: flags.open ? (url) => openUrl(url, io, (message) => terminal.line(terminal.style('yellow', `! ${message}`))) : undefined,
+  });
+  try {
+    const token = await login.result;
+    stop();
+    const extra = (await options.afterGrant?.(token, terminal)) ?? {};
+    const lifetime = token.expiresInSeconds === undefined ? '' : `, expires in ${formatDuration(token.expiresInSeconds * 1000)}`;
+    const scope = token.scope === undefined || token.scope === '' ? '' : `, scope ${token.scope}`;
+    terminal.line(`${terminal.style('green', '✔')} Approved: ${token.tokenType ?? 'access'} token received${lifetime}${scope}.`);
+    if (flags.json) io.stdout.write(`${JSON.stringify({ outcome: 'granted', token: tokenJson(token), ...extra })}\n`);
+    return ExitCode.granted;
+  } catch (error) {
+    stop();
+    const outcome = outcomeOf(error);
+    const message = describe(error);
+    terminal.line(`${terminal.style('red', '✖')} ${outcome === 'interrupted' ? 'Interrupted: the login was cancelled.' : message}`);
+    if (flags.json) io.stdout.write(`${JSON.stringify({ outcome, error: errorJson(error) })}\n`);
+    return outcome === 'usage' ? ExitCode.usage : ExitCode[outcome];
+  }
+}
+
+/** The token set as `--json` writes it: the standard members, not the raw answer. @internal */
+export function tokenJson(token: TokenSet & { readonly expiresAt?: number }): Record<string, unknown> {
+  const json: Record<string, unknown> = { accessToken: token.accessToken };
+  if (token.tokenType !== undefined) json['tokenType'] = token.tokenType;
+  if (token.expiresInSeconds !== undefined) json['expiresIn'] = token.expiresInSeconds;
+  if (token.expiresAt !== undefined) json['expiresAt'] = new Date(token.expiresAt).toISOString();
+  if (token.refreshToken !== undefined) json['refreshToken'] = token.refreshToken;
+  if (token.idToken !== undefined) json['idToken'] = token.idToken;
+  if (token.scope !== undefined) json['scope'] = token.scope;
+  return json;
+}
+
+/** One line for an error: tokenpoll's messages are safe to print; anything else shows its message only. @internal */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function errorJson(error: unknown): Record<string, unknown> {
+  if (isTokenPollError(error)) return error.toJSON();
+  return { name: error instanceof Error ? error.name : 'Error', message: describe(error) };
+}
