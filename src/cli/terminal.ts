@@ -72,6 +72,6 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))}s`;
   if (ms < 120_000) return `${Math.round(ms / 1000)}s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)}m`;
-  return `${Math.round(ms / 3_600_000)}h`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  return `${Number((ms / 3_600_000).toFixed(1))}h`;
 }
