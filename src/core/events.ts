@@ -44,7 +44,11 @@ export interface AttemptEvent {
   readonly sinceLastRequestMs?: number;
 }
 
-/** `authorization_pending`: the user has not answered yet. @group Events */
+/**
+ * `authorization_pending`: the user has not answered yet.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
+ * @group Events
+ */
 export interface PendingEvent {
   /** The request that was answered (1 for the first). */
   readonly attempt: number;
@@ -54,7 +58,11 @@ export interface PendingEvent {
   readonly nextPollInMs: number;
 }
 
-/** The server asked for a longer interval. @group Events */
+/**
+ * The server asked for a longer interval (`slow_down`).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
+ * @group Events
+ */
 export interface SlowDownEvent {
   /** The request that was answered (1 for the first). */
   readonly attempt: number;

@@ -17,6 +17,7 @@ function oauthDetails(detail: OAuthErrorDetail): Record<string, unknown> {
 
 /**
  * The user refused the request (`access_denied`, AWS `AccessDeniedException`).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
  * @group Errors
  */
 export class AccessDeniedError extends TokenPollError {
@@ -36,6 +37,7 @@ export class AccessDeniedError extends TokenPollError {
 /**
  * The device code expired. `source` tells a server's `expired_token`
  * (`ERR_EXPIRED_TOKEN`) from the local deadline (`ERR_DEADLINE_REACHED`).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
  * @group Errors
  */
 export class ExpiredTokenError extends TokenPollError {

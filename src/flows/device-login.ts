@@ -15,6 +15,7 @@ import type { TokenTransport } from '../transports/types.js';
 /**
  * A device authorization answer (RFC 8628 §3.2, or AWS StartDeviceAuthorization),
  * normalised. `deviceCode` is a secret: it goes to the token transport only.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
  * @group Flows
  */
 export interface DeviceAuthorization {
@@ -38,6 +39,7 @@ export interface DeviceAuthorization {
 
 /**
  * What a login shows the user. It never holds the device code.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.3 | RFC 8628 §3.3}
  * @group Events
  */
 export interface CodeEvent {
@@ -137,6 +139,41 @@ const noop = (): void => {};
  * Runs a whole device login: asks for a device code, emits `code`, polls, and
  * resolves with the token set. The provider flows (`loginWithDeviceFlow`,
  * `loginWithAwsSso`) are built on it; use it directly for a provider of your own.
+ *
+ * Bad poll options throw at once ({@link ConfigurationError}); everything
+ * else rejects `result` with a {@link TokenPollError}: the poll's, or what
+ * `authorize` threw (wrapped in a {@link TransportError} unless it is one
+ * already). After an expiry it asks `restart` before starting over with a
+ * new code (never, by default).
+ *
+ * @example
+ * A provider of your own: how to get a device code, and a transport for it.
+ * ```ts
+ * import { DEVICE_CODE_GRANT_TYPE, readHttpResponse, startDeviceLogin } from 'tokenpoll';
+ * const login = startDeviceLogin({
+ *   async authorize({ signal }) {
+ *     const response = await fetch('https://auth.example.com/device', { method: 'POST', body: new URLSearchParams({ client_id: 'my-cli' }), signal });
+ *     const answer = await response.json();
+ *     return {
+ *       deviceCode: answer.device_code,
+ *       userCode: answer.user_code,
+ *       verificationUri: answer.verification_uri,
+ *       expiresInSeconds: answer.expires_in,
+ *       intervalSeconds: answer.interval,
+ *       issuedAt: performance.now(), // on the login's clock
+ *     };
+ *   },
+ *   transportFor: ({ deviceCode }) => async ({ signal }) => {
+ *     const body = new URLSearchParams({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'my-cli' });
+ *     return readHttpResponse(await fetch('https://auth.example.com/token', { method: 'POST', body, signal }));
+ *   },
+ * });
+ * login.on('code', ({ userCode, verificationUri }) => console.log(`Open ${verificationUri} and enter ${userCode}`));
+ * const token = await login.result;
+ * ```
+ * @throws {@link ConfigurationError} for bad poll options.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3 | RFC 8628 §3}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5} (restarting after expiry)
  * @group Flows
  */
 export function startDeviceLogin<TToken = TokenSet>(options: DeviceLoginOptions<TToken>): LoginHandle<TToken> {

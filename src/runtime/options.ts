@@ -9,6 +9,8 @@ import type { TokenTransport } from '../transports/types.js';
 /**
  * Options for {@link pollToken}. Only `transport` and `expiresInSeconds` are
  * required; every other member has a documented default.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2} (`interval` and `expires_in`)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5} (polling)
  * @group Poller
  */
 export interface PollTokenOptions<TToken = TokenSet> {

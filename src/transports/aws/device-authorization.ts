@@ -26,6 +26,7 @@ export interface StartAwsDeviceAuthorizationOptions extends AwsSsoOidcClientOpti
  * @throws {@link ConfigurationError} for a bad option, {@link AwsSsoOidcError} for an AWS error (`reregisterClient` for
  * `InvalidClientException`), {@link RetriesExhaustedError},
  * {@link InvalidResponseError}, {@link PollCancelledError}.
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_StartDeviceAuthorization.html | StartDeviceAuthorization in the IAM Identity Center OIDC API Reference}
  * @group Transports
  */
 export async function startAwsDeviceAuthorization(options: StartAwsDeviceAuthorizationOptions): Promise<DeviceAuthorization> {

@@ -78,6 +78,10 @@ export interface AwsSsoToken extends TokenSet {
  * @throws {@link ConfigurationError} at once for a bad option; the result
  * rejects like {@link startDeviceLogin}'s, with {@link AwsSsoOidcError} for
  * an AWS error outside the poll.
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_RegisterClient.html | RegisterClient in the IAM Identity Center OIDC API Reference}
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_StartDeviceAuthorization.html | StartDeviceAuthorization in the IAM Identity Center OIDC API Reference}
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html | CreateToken in the IAM Identity Center OIDC API Reference}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5} (restarting after expiry)
  * @group Flows
  */
 export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSsoToken> {

@@ -37,6 +37,7 @@ export interface RefreshAwsTokenOptions extends AwsSsoOidcClientOptions {
  * {@link LostGrantError} when a success answer cannot be read (the refresh
  * token may have been spent), {@link PollCancelledError}, and
  * {@link ConfigurationError} for a bad option.
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html | CreateToken in the IAM Identity Center OIDC API Reference}
  * @group Flows
  */
 export async function refreshAwsToken(options: RefreshAwsTokenOptions): Promise<TokenSet> {

@@ -27,6 +27,7 @@ export interface RegisterAwsClientOptions extends AwsSsoOidcClientOptions {
  * @throws {@link AwsSsoOidcError} for an AWS error, {@link RetriesExhaustedError}
  * when transient faults persist, {@link InvalidResponseError} for an unusable
  * answer, {@link PollCancelledError} when cancelled.
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_RegisterClient.html | RegisterClient in the IAM Identity Center OIDC API Reference}
  * @group Transports
  */
 export async function registerAwsClient(options: RegisterAwsClientOptions): Promise<AwsClientRegistration> {

@@ -92,6 +92,7 @@ let loadingCommand: Promise<CreateTokenCommandClass> | undefined;
  * });
  * ```
  * @throws {@link ConfigurationError} when `client` has no `send` or an input member is missing.
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html | CreateToken in the IAM Identity Center OIDC API Reference}
  * @group Transports
  */
 export function awsSdkTokenTransport(client: SsoOidcClientLike, input: AwsSdkCreateTokenInput, options: AwsSdkTokenTransportOptions = {}): TokenTransport {

@@ -36,6 +36,8 @@ export interface AwsTokenTransportOptions extends Omit<AwsSsoOidcClientOptions, 
  * });
  * ```
  * @throws {@link ConfigurationError} for a bad region, endpoint, registration or device code.
+ * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html | CreateToken in the IAM Identity Center OIDC API Reference}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
  * @group Transports
  */
 export function awsTokenTransport(options: AwsTokenTransportOptions): TokenTransport {

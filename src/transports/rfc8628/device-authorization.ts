@@ -71,6 +71,7 @@ export async function requestDeviceAuthorization(options: DeviceAuthorizationReq
  *
  * @param issuedAt - When the answer arrived, as `clock.now()`.
  * @throws {@link InvalidResponseError} naming the missing members (`device_code`, `user_code`, `verification_uri`, `expires_in`).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
  * @group Transports
  */
 export function deviceAuthorizationFrom(body: Readonly<Record<string, unknown>>, issuedAt: number): DeviceAuthorization {

@@ -44,6 +44,7 @@ export interface DiscoveryOptions extends OneShotOptions {
  * The two metadata URLs for an issuer, in the order they are tried: RFC 8414's
  * (the well-known segment goes between the host and the issuer's path) and
  * OpenID Connect Discovery's (appended to the issuer).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3.1 | RFC 8414 §3.1}
  * @group Transports
  */
 export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openid: URL] {
@@ -68,6 +69,8 @@ export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openi
  * @throws {@link DiscoveryError} when neither document names both endpoints.
  * @throws {@link ConfigurationError} for a URL that is not HTTPS (loopback excepted).
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3 | RFC 8414 §3}
+ * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig | OpenID Connect Discovery 1.0 §4}
  * @group Transports
  */
 export async function discover(issuer: string | URL | ServerLocation, options: DiscoveryOptions = {}): Promise<AuthorizationServerMetadata> {

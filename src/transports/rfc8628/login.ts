@@ -53,6 +53,9 @@ export type DeviceFlowLoginOptions = ServerLocation & DeviceFlowLoginSettings;
  * const token = await login.result;
  * ```
  * @throws {@link ConfigurationError} for bad options.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.1 | RFC 8628 §3.1} (device authorization request)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4} (token request)
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5} (token response)
  * @group Flows
  */
 export function loginWithDeviceFlow(options: DeviceFlowLoginOptions): LoginHandle<TokenSet> {

@@ -52,6 +52,7 @@ export type RefreshTokenOptions = TokenEndpointLocation & RefreshTokenSettings;
  * @throws {@link LostGrantError} when a success answer cannot be read (a rotated refresh token may be lost).
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
  * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-6 | RFC 6749 §6}
  * @group Flows
  */
 export async function refreshToken(options: RefreshTokenOptions): Promise<TokenSet> {

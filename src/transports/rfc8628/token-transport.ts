@@ -5,7 +5,11 @@ import type { TokenRequestContext } from '../types.js';
 import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
 import type { ClientOptions, HttpOptions } from './options.js';
 
-/** The device code grant type (RFC 8628 §3.4). @group Transports */
+/**
+ * The device code grant type, the `grant_type` of every token poll.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
+ * @group Transports
+ */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Options for {@link tokenTransport}. @group Transports */
