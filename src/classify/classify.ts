@@ -5,7 +5,7 @@ import { classifyThrown } from './thrown.js';
 
 /**
  * What a transport's call ended with: the value it returned, or what it threw.
- * @group Transports
+ * @group Classification
  */
 export type TransportAnswer =
   | {
@@ -21,7 +21,7 @@ export type TransportAnswer =
       readonly error: unknown;
     };
 
-/** What a classifier is told besides the answer. @group Transports */
+/** What a classifier is told besides the answer. @group Classification */
 export interface ClassifyContext {
   /** The wall-clock time (epoch ms), to read `Retry-After` dates. */
   readonly wallNow: number;
@@ -41,7 +41,7 @@ export interface ClassifyContext {
  *     ? { type: 'authorization_pending' }
  *     : classifyTokenResponse(answer, context);
  * ```
- * @group Transports
+ * @group Classification
  */
 export type Classifier<TToken = TokenSet> = (answer: TransportAnswer, context: ClassifyContext) => TokenOutcome<TToken>;
 
@@ -58,7 +58,7 @@ const OUTCOME_TYPES: ReadonlySet<string> = new Set([
  * - an OAuth error object with an `error` member.
  *
  * A thrown value goes to {@link classifyThrown}.
- * @group Transports
+ * @group Classification
  */
 export const classifyTokenResponse: Classifier<TokenSet> = (answer, context) => {
   if (!answer.ok) return classifyThrown(answer.error);

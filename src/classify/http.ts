@@ -7,7 +7,7 @@ import { oauthDetail, outcomeFromAwsException, outcomeFromOAuthError } from './o
  * An HTTP answer from a token endpoint, as a transport hands it over once it
  * has read the body. `body` is the text as received (or an already-parsed
  * object); `bodyError` is set instead when reading the body failed.
- * @group Transports
+ * @group Classification
  */
 export interface HttpTokenResponse {
   /** The HTTP status code. */
@@ -42,7 +42,7 @@ export function isHttpTokenResponse(value: unknown): value is HttpTokenResponse 
  *   `unreadable_success`, never retried;
  * - anything else is `invalid_response`.
  * @param wallNowMs - The wall-clock time, for `Retry-After` dates.
- * @group Transports
+ * @group Classification
  */
 export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: number): TokenOutcome<TokenSet> {
   const { status } = response;
@@ -93,7 +93,7 @@ export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: num
 /**
  * Normalises a token answer, snake_case (RFC 6749 §5.1) or camelCase (AWS),
  * into a {@link TokenSet}; `undefined` when it holds no access token.
- * @group Transports
+ * @group Classification
  */
 export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet | undefined {
   const accessToken = body['access_token'] ?? body['accessToken'];

@@ -3,7 +3,7 @@ import type { OAuthErrorDetail, TokenOutcome } from '../core/outcome.js';
 /**
  * The CreateToken exceptions of the AWS SSO OIDC API, with the OAuth `error`
  * code each carries and its HTTP status.
- * @group Transports
+ * @group Classification
  */
 export const AWS_SSO_OIDC_EXCEPTIONS: Readonly<
   Record<
@@ -36,7 +36,7 @@ export const AWS_SSO_OIDC_EXCEPTIONS: Readonly<
  * their own way, and every other code ends it as a failure.
  * @param interval - The `interval` a `slow_down` answer carried (GitHub sends one).
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
- * @group Transports
+ * @group Classification
  */
 export function outcomeFromOAuthError(detail: OAuthErrorDetail, interval?: unknown): TokenOutcome<never> {
   switch (detail.code) {

@@ -14,7 +14,7 @@ const HTTP_DATE = /^[A-Za-z]{3,9},? +(\d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4}|[A-Za-z]
  * parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:00 GMT')); // 60000
  * ```
  * @see {@link https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3 | RFC 9110 §10.2.3}
- * @group Transports
+ * @group Classification
  */
 export function parseRetryAfter(value: string | null | undefined, wallNowMs: number): number | undefined {
   if (value === null || value === undefined) return undefined;

@@ -34,7 +34,7 @@ interface ErrorLike {
  *   "fetch failed" in any runtime), looking through `cause`, as `network_error`;
  * - anything else as `transport_error`, which ends the flow: it is most
  *   likely a bug, and retrying it would only hide it.
- * @group Transports
+ * @group Classification
  */
 export function classifyThrown(error: unknown): TokenOutcome<never> {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;

@@ -9,13 +9,13 @@ import { awsSsoOidcEndpoint } from './endpoint.js';
 /**
  * How the one-shot AWS calls (RegisterClient, StartDeviceAuthorization, the
  * refresh grant) are retried; passed to {@link retry}.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export type AwsRetryOptions = Pick<RetryOptions, 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'onRetry'>;
 
 /**
  * Where and how to reach the AWS SSO OIDC API, shared by every AWS helper.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export interface AwsSsoOidcClientOptions {
   /** The region of the IAM Identity Center instance, such as `us-east-1`; checked even with `endpoint`. */

@@ -6,7 +6,7 @@ import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOpt
 import type { AwsClientRegistration } from './registration-cache.js';
 import { checkRegistration } from './token-transport.js';
 
-/** Options for {@link startAwsDeviceAuthorization}. @group Transports */
+/** Options for {@link startAwsDeviceAuthorization}. @group AWS SSO OIDC */
 export interface StartAwsDeviceAuthorizationOptions extends AwsSsoOidcClientOptions {
   /** The registered client (see {@link registerAwsClient}). */
   readonly registration: Pick<AwsClientRegistration, 'clientId' | 'clientSecret'>;
@@ -27,7 +27,7 @@ export interface StartAwsDeviceAuthorizationOptions extends AwsSsoOidcClientOpti
  * `InvalidClientException`), {@link RetriesExhaustedError},
  * {@link InvalidResponseError}, {@link PollCancelledError}.
  * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_StartDeviceAuthorization.html | StartDeviceAuthorization in the IAM Identity Center OIDC API Reference}
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export async function startAwsDeviceAuthorization(options: StartAwsDeviceAuthorizationOptions): Promise<DeviceAuthorization> {
   const client = resolveAwsClient(options);

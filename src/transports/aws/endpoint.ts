@@ -16,7 +16,7 @@ const PARTITION_SUFFIXES: readonly (readonly [prefix: string, suffix: string])[]
  * Checks an AWS region name, such as `us-east-1`, `eu-central-2`,
  * `us-gov-west-1` or `cn-north-1`.
  * @throws {@link ConfigurationError} (option `region`) for anything else.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function assertAwsRegion(region: unknown): string {
   if (typeof region !== 'string' || !REGION.test(region)) {
@@ -40,7 +40,7 @@ export function assertAwsRegion(region: unknown): string {
  * awsSsoOidcEndpoint('eu-west-1'); // 'https://oidc.eu-west-1.amazonaws.com'
  * awsSsoOidcEndpoint('us-east-1', 'http://127.0.0.1:4566/aws'); // 'http://127.0.0.1:4566/aws'
  * ```
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function awsSsoOidcEndpoint(region: string, endpoint?: string | URL): string {
   return awsServiceEndpoint('oidc', region, endpoint);

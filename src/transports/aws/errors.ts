@@ -3,7 +3,7 @@ import { OAuthError } from '../../errors/outcomes.js';
 
 /**
  * The AWS SSO OIDC operations tokenpoll calls.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export type AwsSsoOidcOperation = 'RegisterClient' | 'StartDeviceAuthorization' | 'CreateToken';
 

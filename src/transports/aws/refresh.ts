@@ -7,7 +7,7 @@ import { checkScopes } from './register-client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
 import { checkRegistration } from './token-transport.js';
 
-/** Options for {@link refreshAwsToken}. @group Transports */
+/** Options for {@link refreshAwsToken}. @group AWS SSO OIDC */
 export interface RefreshAwsTokenOptions extends AwsSsoOidcClientOptions {
   /** The registered client the refresh token was issued to (a login's `registration`). */
   readonly registration: Pick<AwsClientRegistration, 'clientId' | 'clientSecret'>;

@@ -10,7 +10,7 @@ import {
   type AwsRegistrationCache,
 } from './registration-cache.js';
 
-/** Options for {@link registerAwsClient}. @group Transports */
+/** Options for {@link registerAwsClient}. @group AWS SSO OIDC */
 export interface RegisterAwsClientOptions extends AwsSsoOidcClientOptions {
   /** The client name IAM Identity Center shows. @defaultValue 'tokenpoll' */
   readonly clientName?: string | undefined;
@@ -28,7 +28,7 @@ export interface RegisterAwsClientOptions extends AwsSsoOidcClientOptions {
  * when transient faults persist, {@link InvalidResponseError} for an unusable
  * answer, {@link PollCancelledError} when cancelled.
  * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_RegisterClient.html | RegisterClient in the IAM Identity Center OIDC API Reference}
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export async function registerAwsClient(options: RegisterAwsClientOptions): Promise<AwsClientRegistration> {
   const client = resolveAwsClient(options);

@@ -1,7 +1,7 @@
 /**
  * A client registration (the answer to AWS SSO OIDC `RegisterClient`). The
  * client secret is a secret: store it as carefully as a token.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export interface AwsClientRegistration {
   /** The client id. */
@@ -25,7 +25,7 @@ export interface AwsClientRegistration {
  * registering writes with `set`; it never writes an expired registration.
  * A registration that `get` returns is used only while it has more than
  * `registrationMarginMs` left.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export interface AwsRegistrationCache {
   /** The registration stored under `key`, or `undefined`. */
@@ -39,7 +39,7 @@ export interface AwsRegistrationCache {
 /**
  * How long before its expiry a cached registration stops being used: 15
  * minutes, as botocore does, so a login never outlives its client secret.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export const DEFAULT_REGISTRATION_MARGIN_MS: number = 15 * 60_000;
 
@@ -48,7 +48,7 @@ export const DEFAULT_REGISTRATION_MARGIN_MS: number = 15 * 60_000;
  * expire, on the `wallNow` clock. `loginWithAwsSso` shares one such cache per
  * process unless given its own.
  * @param wallNow - The wall clock, epoch ms. @defaultValue Date.now
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function memoryRegistrationCache(wallNow: () => number = Date.now): AwsRegistrationCache {
   const entries = new Map<string, AwsClientRegistration>();
@@ -77,7 +77,7 @@ export const defaultRegistrationCache: AwsRegistrationCache = memoryRegistration
  * Whether a registration can still be used: it is well formed and has more
  * than `marginMs` left before `registrationExpiresAt`.
  * @param wallNowMs - The current wall-clock time, epoch ms.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function isRegistrationUsable(registration: unknown, wallNowMs: number, marginMs: number = DEFAULT_REGISTRATION_MARGIN_MS): registration is AwsClientRegistration {
   if (typeof registration !== 'object' || registration === null) return false;
@@ -95,7 +95,7 @@ export function isRegistrationUsable(registration: unknown, wallNowMs: number, m
 /**
  * The cache key of a registration: the endpoint, the client name and the
  * sorted scopes, as JSON. Registrations are not tied to a start URL.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function registrationCacheKey(endpoint: string, clientName: string, scopes: readonly string[] = []): string {
   return JSON.stringify(['aws-sso-oidc', endpoint, clientName, [...scopes].sort()]);

@@ -8,14 +8,14 @@ import type { TokenTransport } from '../types.js';
 /**
  * What tokenpoll needs of an `SSOOIDCClient` from `@aws-sdk/client-sso-oidc`:
  * its `send`. Typed structurally, so tokenpoll does not depend on the SDK.
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export interface SsoOidcClientLike {
   /** Sends a command; the SDK's `client.send(command, { abortSignal })`. */
   send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
-/** The device-code grant's input to the SDK's `CreateTokenCommand`. @group Transports */
+/** The device-code grant's input to the SDK's `CreateTokenCommand`. @group AWS SSO OIDC */
 export interface AwsSdkCreateTokenInput {
   /** The registered client's id. */
   readonly clientId: string;
@@ -25,7 +25,7 @@ export interface AwsSdkCreateTokenInput {
   readonly deviceCode: string;
 }
 
-/** The SDK's `CreateTokenCommand` class, typed structurally. @group Transports */
+/** The SDK's `CreateTokenCommand` class, typed structurally. @group AWS SSO OIDC */
 export type CreateTokenCommandClass = new (input: {
   clientId: string;
   clientSecret: string;
@@ -33,7 +33,7 @@ export type CreateTokenCommandClass = new (input: {
   deviceCode: string;
 }) => object;
 
-/** Options for {@link awsSdkTokenTransport}. @group Transports */
+/** Options for {@link awsSdkTokenTransport}. @group AWS SSO OIDC */
 export interface AwsSdkTokenTransportOptions {
   /** The SDK's `CreateTokenCommand`: pass it to use the same copy of the SDK as `client`. @defaultValue imported from `@aws-sdk/client-sso-oidc` on the first poll */
   readonly CreateTokenCommand?: CreateTokenCommandClass | undefined;
@@ -93,7 +93,7 @@ let loadingCommand: Promise<CreateTokenCommandClass> | undefined;
  * ```
  * @throws {@link ConfigurationError} when `client` has no `send` or an input member is missing.
  * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html | CreateToken in the IAM Identity Center OIDC API Reference}
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function awsSdkTokenTransport(client: SsoOidcClientLike, input: AwsSdkCreateTokenInput, options: AwsSdkTokenTransportOptions = {}): TokenTransport {
   if (typeof (client as { send?: unknown } | undefined)?.send !== 'function') throw new ConfigurationError('client', 'expected an SSOOIDCClient (an object with send())');

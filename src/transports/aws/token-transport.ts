@@ -4,7 +4,7 @@ import type { TokenTransport } from '../types.js';
 import { postAwsJson, resolveAwsClient, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
 
-/** Options for {@link awsTokenTransport}. @group Transports */
+/** Options for {@link awsTokenTransport}. @group AWS SSO OIDC */
 export interface AwsTokenTransportOptions extends Omit<AwsSsoOidcClientOptions, 'retry'> {
   /** The registered client the device code was issued to. */
   readonly registration: Pick<AwsClientRegistration, 'clientId' | 'clientSecret'>;
@@ -38,7 +38,7 @@ export interface AwsTokenTransportOptions extends Omit<AwsSsoOidcClientOptions, 
  * @throws {@link ConfigurationError} for a bad region, endpoint, registration or device code.
  * @see {@link https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html | CreateToken in the IAM Identity Center OIDC API Reference}
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
- * @group Transports
+ * @group AWS SSO OIDC
  */
 export function awsTokenTransport(options: AwsTokenTransportOptions): TokenTransport {
   const client = resolveAwsClient(options);

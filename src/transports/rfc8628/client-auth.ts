@@ -7,7 +7,7 @@ const METHODS: readonly ClientAuthenticationMethod[] = ['none', 'client_secret_b
  * Encodes a value as `application/x-www-form-urlencoded` does (the WHATWG
  * serializer: space as `+`, everything but `*-._` and alphanumerics
  * percent-encoded), as RFC 6749 §2.3.1 requires for Basic credentials.
- * @group Transports
+ * @group RFC 8628
  */
 export function formUrlEncode(value: string): string {
   return new URLSearchParams([['', value]]).toString().slice(1);
@@ -18,7 +18,7 @@ export function formUrlEncode(value: string): string {
  * and secret, each form-urlencoded (RFC 6749 §2.3.1), joined by `:` and
  * base64-encoded. The result holds the secret: send it, never log it.
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 | RFC 6749 §2.3.1}
- * @group Transports
+ * @group RFC 8628
  */
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   // Form-urlencoding leaves only ASCII, so btoa (in every runtime) is enough.

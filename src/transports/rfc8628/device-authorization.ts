@@ -6,7 +6,7 @@ import { callOnce } from '../one-shot.js';
 import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
 import type { ClientOptions, OneShotOptions } from './options.js';
 
-/** Options for {@link requestDeviceAuthorization}. @group Transports */
+/** Options for {@link requestDeviceAuthorization}. @group RFC 8628 */
 export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneShotOptions {
   /** The device authorization endpoint (from {@link discover}, or explicit). */
   readonly deviceAuthorizationEndpoint: string | URL;
@@ -39,7 +39,7 @@ export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneSho
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
  * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.1 | RFC 8628 §3.1}
- * @group Transports
+ * @group RFC 8628
  */
 export async function requestDeviceAuthorization(options: DeviceAuthorizationRequestOptions): Promise<DeviceAuthorization> {
   const url = assertSecureUrl(options.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint');
@@ -72,7 +72,7 @@ export async function requestDeviceAuthorization(options: DeviceAuthorizationReq
  * @param issuedAt - When the answer arrived, as `clock.now()`.
  * @throws {@link InvalidResponseError} naming the missing members (`device_code`, `user_code`, `verification_uri`, `expires_in`).
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
- * @group Transports
+ * @group RFC 8628
  */
 export function deviceAuthorizationFrom(body: Readonly<Record<string, unknown>>, issuedAt: number): DeviceAuthorization {
   const deviceCode = text(body['device_code']);

@@ -9,7 +9,7 @@ import type { EndpointsLocation, OneShotOptions, ServerLocation } from './option
 /**
  * What the RFC 8628 helpers need from an authorization server's metadata
  * (RFC 8414 §2), in camelCase, with the document as received in `raw`.
- * @group Transports
+ * @group RFC 8628
  */
 export interface AuthorizationServerMetadata {
   /** The issuer identifier. */
@@ -30,7 +30,7 @@ export interface AuthorizationServerMetadata {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-/** Options for {@link discover}. @group Transports */
+/** Options for {@link discover}. @group RFC 8628 */
 export interface DiscoveryOptions extends OneShotOptions {
   /**
    * Require the document's `issuer` to be the issuer asked for (RFC 8414 §3.3).
@@ -45,7 +45,7 @@ export interface DiscoveryOptions extends OneShotOptions {
  * (the well-known segment goes between the host and the issuer's path) and
  * OpenID Connect Discovery's (appended to the issuer).
  * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3.1 | RFC 8414 §3.1}
- * @group Transports
+ * @group RFC 8628
  */
 export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openid: URL] {
   const url = assertSecureUrl(issuer, 'issuer');
@@ -71,7 +71,7 @@ export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openi
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3 | RFC 8414 §3}
  * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig | OpenID Connect Discovery 1.0 §4}
- * @group Transports
+ * @group RFC 8628
  */
 export async function discover(issuer: string | URL | ServerLocation, options: DiscoveryOptions = {}): Promise<AuthorizationServerMetadata> {
   const location: ServerLocation = typeof issuer === 'string' || issuer instanceof URL ? { issuer } : issuer;

@@ -5,7 +5,7 @@ import type { RetryEvent } from '../../core/events.js';
 /**
  * Where the authorization server is: its issuer, found by discovery
  * (RFC 8414, then OpenID Connect Discovery).
- * @group Transports
+ * @group RFC 8628
  */
 export interface IssuerLocation {
   /** The issuer identifier, such as `https://auth.example.com`; its metadata names the endpoints. */
@@ -19,7 +19,7 @@ export interface IssuerLocation {
 /**
  * Where the authorization server is: both endpoints, given explicitly (no
  * discovery request is made).
- * @group Transports
+ * @group RFC 8628
  */
 export interface EndpointsLocation {
   /** The issuer, for the record only. @defaultValue the token endpoint's origin */
@@ -32,7 +32,7 @@ export interface EndpointsLocation {
 
 /**
  * Either an issuer to discover, or both endpoints.
- * @group Transports
+ * @group RFC 8628
  */
 export type ServerLocation = IssuerLocation | EndpointsLocation;
 
@@ -41,13 +41,13 @@ export type ServerLocation = IssuerLocation | EndpointsLocation;
  * - `'none'`: a public client, sending only `client_id` (RFC 8628 §5.6: most device clients);
  * - `'client_secret_basic'`: HTTP Basic, id and secret form-urlencoded before base64;
  * - `'client_secret_post'`: `client_id` and `client_secret` in the form body.
- * @group Transports
+ * @group RFC 8628
  */
 export type ClientAuthenticationMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
 
 /**
  * Who the client is, and how it authenticates.
- * @group Transports
+ * @group RFC 8628
  */
 export interface ClientOptions {
   /** The client identifier. */
@@ -60,7 +60,7 @@ export interface ClientOptions {
 
 /**
  * Options for every HTTP request the RFC 8628 helpers send.
- * @group Transports
+ * @group RFC 8628
  */
 export interface HttpOptions {
   /** The fetch to use. @defaultValue globalThis.fetch */
@@ -76,7 +76,7 @@ export interface HttpOptions {
 /**
  * Options for one-shot calls (discovery, device authorization, refresh),
  * retried on transient faults with {@link retry}.
- * @group Transports
+ * @group RFC 8628
  */
 export interface OneShotOptions extends HttpOptions {
   /** Cancels the call; it rejects with {@link PollCancelledError}. */

@@ -8,11 +8,11 @@ import type { ClientOptions, HttpOptions } from './options.js';
 /**
  * The device code grant type, the `grant_type` of every token poll.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
- * @group Transports
+ * @group RFC 8628
  */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** Options for {@link tokenTransport}. @group Transports */
+/** Options for {@link tokenTransport}. @group RFC 8628 */
 export interface TokenTransportOptions extends ClientOptions, HttpOptions {
   /** The token endpoint. */
   readonly tokenEndpoint: string | URL;
@@ -46,7 +46,7 @@ export interface TokenTransportOptions extends ClientOptions, HttpOptions {
  * ```
  * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
- * @group Transports
+ * @group RFC 8628
  */
 export function tokenTransport(options: TokenTransportOptions): (context: TokenRequestContext) => Promise<HttpTokenResponse> {
   const url = assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
