@@ -1,3 +1,5 @@
+import { TimerQueue, type HostTimers } from './timer-queue.js';
+
 /**
  * The largest delay `setTimeout` honours (2³¹ − 1 ms, about 24.8 days).
  * Longer delays fire at once in Node and browsers, so every clock caps them.
@@ -29,20 +31,43 @@ export interface Clock {
 }
 
 /**
- * The real clock: `performance.now()`, `Date.now()` and the global timers,
- * with delays capped at {@link MAX_TIMER_DELAY_MS} (a capped timer wakes the
- * machine early, and it simply waits again).
+ * The host timers of the system clock: the global `setTimeout`, looked up at
+ * each call (so test fakes that replace it are seen), optionally unref'd.
+ */
+function globalTimers(unref: boolean): HostTimers {
+  return {
+    now: () => performance.now(),
+    setTimeout(callback, delayMs) {
+      const timer = globalThis.setTimeout(callback, delayMs);
+      if (unref) (timer as { unref?: () => void }).unref?.();
+      return timer;
+    },
+    clearTimeout: (timer) => globalThis.clearTimeout(timer as ReturnType<typeof globalThis.setTimeout>),
+  };
+}
+
+/** Timers that keep the process alive, and timers that do not: one host timer for each kind. */
+const refQueue = /* @__PURE__ */ new TimerQueue(globalTimers(false), MAX_TIMER_DELAY_MS);
+const unrefQueue = /* @__PURE__ */ new TimerQueue(globalTimers(true), MAX_TIMER_DELAY_MS);
+
+/**
+ * The real clock: `performance.now()`, `Date.now()`, and timers on the global
+ * `setTimeout`. Its timers share one host timer (two: one for `unref`
+ * timers), ordered in a heap, so a process holding many flows holds one host
+ * timer rather than one per flow, and setting or clearing a timer costs a
+ * heap update. Any delay is honoured, even past {@link MAX_TIMER_DELAY_MS}
+ * (the host timer is then re-armed in steps). When no timer is pending, no
+ * host timer is armed.
  * @group Clock
  */
 export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
   wallNow: () => Date.now(),
   setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): unknown {
-    const timer = globalThis.setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
-    if (options?.unref) (timer as { unref?: () => void }).unref?.();
-    return timer;
+    return (options?.unref ? unrefQueue : refQueue).add(callback, delayMs);
   },
   clearTimeout(timer: unknown): void {
-    globalThis.clearTimeout(timer as ReturnType<typeof globalThis.setTimeout>);
+    refQueue.remove(timer);
+    unrefQueue.remove(timer);
   },
 });

@@ -1,0 +1,189 @@
+/**
+ * The host's timers, as a {@link TimerQueue} uses them: one timer at a time.
+ * @internal
+ */
+export interface HostTimers {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Arms one timer; `delayMs` is already capped and never negative. */
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  /** Disarms a timer returned by `setTimeout`. */
+  clearTimeout(timer: unknown): void;
+}
+
+/** One timer waiting in a {@link TimerQueue}; the handle its `add` returns. @internal */
+export interface QueuedTimer {
+  /** When it is due, on the host's monotonic clock. */
+  readonly at: number;
+}
+
+/** A timer as the queue keeps it: its place in the heap is updated as it moves. */
+interface Entry extends QueuedTimer {
+  readonly at: number;
+  /** Creation order, so timers due at the same time fire in the order they were set. */
+  readonly seq: number;
+  readonly callback: () => void;
+  /** Its index in the heap, or -1 once it has fired or been removed. */
+  index: number;
+}
+
+/**
+ * How long one host timer callback may run due timers before it yields to the
+ * event loop (I/O, promise callbacks) and carries on in a later turn. It bounds
+ * the event-loop delay when many timers fall due at once.
+ */
+const SLICE_MS = 5;
+
+/**
+ * Many timers on one host timer: a binary min-heap of due times, and a single
+ * host timer armed for the earliest. Adding or removing a timer is O(log n)
+ * and allocates one small entry, where a host timer costs an object, a list
+ * node and a native handle each. The host timer is disarmed as soon as the
+ * queue is empty, so an idle queue holds nothing alive.
+ *
+ * Timers due at the same time fire in the order they were set. A callback runs
+ * synchronously after the previous one, without a microtask checkpoint in
+ * between (Node runs one between its own timers). A timer set by a callback
+ * for a time already due fires on a later turn, never in the same one.
+ * @internal
+ */
+export class TimerQueue {
+  readonly #host: HostTimers;
+  readonly #maxDelayMs: number;
+  readonly #heap: Entry[] = [];
+  #seq = 0;
+  #hostTimer: unknown = undefined;
+  /** When the host timer fires; +Infinity while none is armed. */
+  #hostAt = Number.POSITIVE_INFINITY;
+  /** Set while due timers run: the host timer is armed once, when they are done. */
+  #firing = false;
+
+  /**
+   * @param host - The host's timers.
+   * @param maxDelayMs - The longest delay the host honours; longer waits are taken in steps.
+   */
+  constructor(host: HostTimers, maxDelayMs: number) {
+    this.#host = host;
+    this.#maxDelayMs = maxDelayMs;
+  }
+
+  /** Timers waiting. */
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /** Calls `callback` once, `delayMs` from now (0 for a negative or NaN delay). */
+  add(callback: () => void, delayMs: number): QueuedTimer {
+    const entry: Entry = { at: this.#host.now() + (delayMs > 0 ? delayMs : 0), seq: this.#seq++, callback, index: this.#heap.length };
+    this.#heap.push(entry);
+    this.#up(entry.index);
+    if (entry.at < this.#hostAt && !this.#firing) this.#arm();
+    return entry;
+  }
+
+  /** Cancels a timer that `add` returned; does nothing if it already fired, was removed, or is not one of this queue's. */
+  remove(timer: unknown): void {
+    const entry = timer as Entry;
+    const heap = this.#heap;
+    if (typeof entry !== 'object' || entry === null || heap[entry.index] !== entry) return;
+    const index = entry.index;
+    entry.index = -1;
+    const last = heap.pop()!;
+    if (last !== entry) {
+      heap[index] = last;
+      last.index = index;
+      this.#down(index);
+      this.#up(index);
+    }
+    // An emptied queue lets go of its host timer; otherwise an early wake-up just re-arms it.
+    if (heap.length === 0) this.#disarm();
+  }
+
+  readonly #fire = (): void => {
+    this.#hostTimer = undefined;
+    this.#hostAt = Number.POSITIVE_INFINITY;
+    const heap = this.#heap;
+    const host = this.#host;
+    const now = host.now();
+    // Timers set from here on wait for a later turn, even when already due.
+    const seqLimit = this.#seq;
+    const sliceEnd = now + SLICE_MS;
+    let fired = 0;
+    this.#firing = true;
+    try {
+      for (let top = heap[0]; top && top.at <= now && top.seq < seqLimit; top = heap[0]) {
+        this.#pop();
+        top.callback();
+        if ((++fired & 63) === 0 && host.now() > sliceEnd) break;
+      }
+    } finally {
+      // Re-armed even when a callback threw: the error goes to the host, the other timers still fire.
+      this.#firing = false;
+      if (heap.length > 0) this.#arm();
+    }
+  };
+
+  /** Arms the host timer for the earliest timer, replacing any armed for later. */
+  #arm(): void {
+    const first = this.#heap[0]!;
+    if (this.#hostTimer !== undefined) this.#host.clearTimeout(this.#hostTimer);
+    const delayMs = Math.min(Math.max(0, Math.ceil(first.at - this.#host.now())), this.#maxDelayMs);
+    this.#hostAt = first.at;
+    this.#hostTimer = this.#host.setTimeout(this.#fire, delayMs);
+  }
+
+  #disarm(): void {
+    if (this.#hostTimer !== undefined) this.#host.clearTimeout(this.#hostTimer);
+    this.#hostTimer = undefined;
+    this.#hostAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Removes the earliest timer. */
+  #pop(): void {
+    const heap = this.#heap;
+    const top = heap[0]!;
+    top.index = -1;
+    const last = heap.pop()!;
+    if (last === top) return;
+    heap[0] = last;
+    last.index = 0;
+    this.#down(0);
+  }
+
+  #up(index: number): void {
+    const heap = this.#heap;
+    const entry = heap[index]!;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (!before(entry, parent)) break;
+      heap[index] = parent;
+      parent.index = index;
+      index = parentIndex;
+    }
+    heap[index] = entry;
+    entry.index = index;
+  }
+
+  #down(index: number): void {
+    const heap = this.#heap;
+    const length = heap.length;
+    const entry = heap[index]!;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= length) break;
+      if (child + 1 < length && before(heap[child + 1]!, heap[child]!)) child++;
+      const smallest = heap[child]!;
+      if (!before(smallest, entry)) break;
+      heap[index] = smallest;
+      smallest.index = index;
+      index = child;
+    }
+    heap[index] = entry;
+    entry.index = index;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
