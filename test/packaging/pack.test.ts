@@ -1,0 +1,310 @@
+/**
+ * The package as a user gets it. `npm pack` runs on a copy of the package
+ * (package.json, README, tsconfigs and src/, with a link to the repo's
+ * node_modules) in the OS temp folder, as on a fresh clone: its prepack
+ * cleans and builds there, so the repo's dist/, which other tests run
+ * meanwhile, is never rewritten. A fresh project beside it installs the
+ * tarball, with its dependencies from the npm registry (cache first), plus
+ * fast-check, the optional peer whose types the testing kit names. The
+ * project then imports the package as ESM, requires it from CommonJS (Node's
+ * require(esm), unflagged since 20.19), compiles against its types with the
+ * repo's TypeScript, and runs its bin; publint and are-the-types-wrong check
+ * the tarball. One pack and one install per run; nothing is written in the
+ * repo, and everything is removed afterwards.
+ *
+ * are-the-types-wrong runs with its `esm-only` profile: tokenpoll is ESM
+ * only, so the two resolutions that profile leaves out do not apply as attw
+ * (which bundles TypeScript 5.6) sees them. `node16-cjs`: a CommonJS
+ * `require` resolves to ESM, which attw calls an error, but Node >= 20.19
+ * loads it and TypeScript >= 5.8 types it under `module: nodenext`; both are
+ * proven below. `node10`: that resolution ignores `exports`, so subpaths
+ * such as `tokenpoll/testing` cannot resolve there; it is a legacy mode that
+ * cannot load an ESM-only package anyway.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+const toolBin = (name: string): string => join(root, 'node_modules/.bin', name);
+const SETUP_TIMEOUT_MS = 300_000;
+/** What a build needs from a checkout (and what may be packed). */
+const CHECKOUT = ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'src'];
+const COMMAND_TIMEOUT_MS = 240_000;
+
+/**
+ * The environment of every command: without the `npm_*` variables an
+ * enclosing `npm test` sets (its local prefix, package and lifecycle), so
+ * each npm sees only its own folder. `NPM_CONFIG_*` set by the user is kept.
+ */
+const env: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_'))),
+  NO_COLOR: '1',
+  NODE_OPTIONS: '',
+};
+
+interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to its end; never throws for a non-zero exit (the tests assert the code). */
+function command(file: string, args: readonly string[], cwd: string): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, stdout, stderr: error !== null && code === null ? `${stderr}\n${error.message}` : stderr });
+    });
+  });
+}
+
+/** Runs a command that must succeed, for the setup. */
+async function mustRun(file: string, args: readonly string[], cwd: string): Promise<string> {
+  const result = await command(file, args, cwd);
+  if (result.code !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+describe('package', () => {
+  let work: string;
+  let tarball: string;
+  let unpacked: string;
+  let app: string;
+  /** The tarball's files, relative to its `package/` folder. */
+  let files: string[];
+  let manifest: { version: string; exports: Record<string, string | Record<string, string>>; bin: Record<string, string> };
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'tokenpoll-pack-'));
+    const checkout = join(work, 'checkout');
+    for (const entry of CHECKOUT) if (existsSync(join(root, entry))) await cp(join(root, entry), join(checkout, entry), { recursive: true });
+    await symlink(join(root, 'node_modules'), join(checkout, 'node_modules'), 'dir');
+    const packed = JSON.parse(await mustRun('npm', ['pack', '--json', '--pack-destination', work], checkout)) as [{ filename: string }];
+    tarball = join(work, packed[0].filename);
+    files = (await mustRun('tar', ['tzf', tarball], work)).split('\n').filter((line) => line !== '' && !line.endsWith('/')).map((line) => line.replace(/^package\//, ''));
+    unpacked = join(work, 'unpacked');
+    await mkdir(unpacked);
+    await mustRun('tar', ['xzf', tarball, '-C', unpacked], work);
+    unpacked = join(unpacked, 'package');
+    manifest = JSON.parse(await readFile(join(unpacked, 'package.json'), 'utf8')) as typeof manifest;
+
+    app = join(work, 'app');
+    await mkdir(app);
+    for (const [name, text] of Object.entries(PROJECT_FILES)) await writeFile(join(app, name), text);
+    const fastCheck = (JSON.parse(readFileSync(join(root, 'node_modules/fast-check/package.json'), 'utf8')) as { version: string }).version;
+    await mustRun('npm', ['install', tarball, `fast-check@${fastCheck}`, '--no-audit', '--no-fund', '--prefer-offline'], app);
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  describe('should pack only what a user needs', () => {
+    test('when the tarball is listed, it holds dist/, src/, README.md and package.json, and every entry point', () => {
+      expect(files.filter((file) => !/^(dist|src)\/|^(README\.md|package\.json|LICENSE)$/.test(file))).toEqual([]);
+      expect(files.filter((file) => /(^|\/)(tests?|__tests__|bench|node_modules)\/|\.(test|spec|bench)(-d)?\.[cm]?[jt]s$|\.tsbuildinfo$|(^|\/)\.(env|npmrc)/.test(file))).toEqual([]);
+      const targets = [
+        ...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target))),
+        ...Object.values(manifest.bin),
+      ].map((target) => posix.normalize(target));
+      expect(targets).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'dist/cli/main.js']));
+      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', ...targets]));
+      for (const js of files.filter((file) => file.startsWith('dist/') && file.endsWith('.js'))) expect(files, `${js} has types`).toContain(js.replace(/\.js$/, '.d.ts'));
+    });
+
+    test('when its source maps are read, every source they name is in the tarball', async () => {
+      const maps = files.filter((file) => file.endsWith('.map'));
+      expect(maps.length).toBeGreaterThan(0);
+      const missing: string[] = [];
+      for (const map of maps) {
+        const { sources, sourceRoot = '' } = JSON.parse(await readFile(join(unpacked, map), 'utf8')) as { sources: string[]; sourceRoot?: string };
+        for (const source of sources) {
+          const resolved = posix.normalize(posix.join(posix.dirname(map), sourceRoot, source));
+          if (!files.includes(resolved)) missing.push(`${map} -> ${resolved}`);
+        }
+      }
+      expect(missing).toEqual([]);
+    });
+
+    test('when every file is scanned, none holds a key, a token or registry credentials', async () => {
+      const found: string[] = [];
+      for (const file of files) {
+        const text = await readFile(join(unpacked, file), 'utf8');
+        for (const [name, pattern] of SECRET_PATTERNS) if (pattern.test(text)) found.push(`${file}: ${name}`);
+      }
+      expect(found).toEqual([]);
+    });
+  });
+
+  describe('should work when installed in a fresh project', () => {
+    test('when imported as ESM, its three entry points load and a flow runs on the virtual clock', async () => {
+      const result = await command(process.execPath, ['esm.mjs'], app);
+
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(result.stdout)).toEqual({ ...EXPECTED_FLOW, cacheKey: sha1('https://example.awsapps.com/start') });
+    });
+
+    test('when required from CommonJS (require(esm), Node >= 20.19), a flow runs with no warning', async () => {
+      const result = await command(process.execPath, ['cjs.cjs'], app);
+
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(result.stdout)).toEqual({ ...EXPECTED_FLOW, requireModule: true });
+    });
+
+    test.each(['node16', 'nodenext', 'bundler'])('when TypeScript compiles an ESM file against it with moduleResolution %s, the types resolve', async (resolution) => {
+      const result = await command(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], app);
+
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    });
+
+    test('when TypeScript compiles a CommonJS file that requires it (module nodenext), the types resolve', async () => {
+      const result = await command(process.execPath, [tsc, '-p', 'tsconfig.cjs.json'], app);
+
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    });
+
+    test('when its bin runs through npx, --help exits 0 and --version prints the packed version', async () => {
+      const help = await command('npx', ['tokenpoll', '--help'], app);
+      const version = await command('npx', ['tokenpoll', '--version'], app);
+
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout + help.stderr).toMatch(/Usage: tokenpoll/);
+      expect(version.code, version.stderr).toBe(0);
+      expect(version.stdout.trim()).toBe(manifest.version);
+    });
+  });
+
+  describe('should satisfy the packaging linters', () => {
+    test('when publint --strict checks the tarball, it finds nothing', async () => {
+      const result = await command(toolBin('publint'), ['--strict', tarball], work);
+
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain('All good!');
+    });
+
+    test('when are-the-types-wrong checks the tarball (esm-only profile), it finds problems only in the resolutions it leaves out', async () => {
+      const result = await command(toolBin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], work);
+
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const { problems } = JSON.parse(result.stdout) as { problems?: Record<string, { kind: string; entrypoint: string; resolutionKind?: string }[]> };
+      const outside = Object.values(problems ?? {}).flat().filter((problem) => problem.resolutionKind !== 'node10' && problem.resolutionKind !== 'node16-cjs');
+      expect(outside).toEqual([]);
+    });
+  });
+});
+
+// Helpers
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** What both flow scripts print: pending, slow_down (+5 s), then the token, on a virtual clock. */
+const EXPECTED_FLOW = {
+  status: 'fulfilled',
+  accessToken: 'packed-token',
+  events: ['pending', 'slowDown', 'granted'],
+  requestsAt: [5_000, 10_000, 20_000],
+  pendingTimers: 0,
+};
+
+/** One flow, written once for both module systems: `tokenpoll` and `tokenpoll/testing` are in scope. */
+const FLOW = `
+  const clock = new ManualClock();
+  const transport = scriptedTransport(
+    [{ type: 'authorization_pending' }, { type: 'slow_down' }, { type: 'success', token: { accessToken: 'packed-token', tokenType: 'Bearer' } }],
+    { clock },
+  );
+  const poll = pollToken({ transport, clock, intervalSeconds: 5, expiresInSeconds: 900 });
+  const events = [];
+  for (const name of ['pending', 'slowDown', 'granted', 'failed']) poll.on(name, () => events.push(name));
+  const settled = await clock.runUntilSettled(poll.result);
+  const flow = {
+    status: settled.status,
+    accessToken: settled.status === 'fulfilled' ? settled.value.accessToken : String(settled.reason),
+    events,
+    requestsAt: transport.requests.map((request) => request.at),
+    pendingTimers: clock.pendingTimers,
+  };
+`;
+
+/** The fresh project's files. */
+const PROJECT_FILES: Record<string, string> = {
+  'package.json': JSON.stringify({ name: 'tokenpoll-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2),
+  'esm.mjs': `import { pollToken } from 'tokenpoll';
+import { ManualClock, scriptedTransport } from 'tokenpoll/testing';
+import { ssoCacheKey } from 'tokenpoll/node';
+${FLOW}
+console.log(JSON.stringify({ ...flow, cacheKey: ssoCacheKey({ startUrl: 'https://example.awsapps.com/start' }) }));
+`,
+  'cjs.cjs': `const { pollToken } = require('tokenpoll');
+const { ManualClock, scriptedTransport } = require('tokenpoll/testing');
+(async () => {
+${FLOW}
+  console.log(JSON.stringify({ ...flow, requireModule: process.features.require_module === true }));
+})().catch((error) => { console.error(error); process.exitCode = 1; });
+`,
+  'check.ts': `import { pollToken, isTokenPollError, type PollHandle, type TokenSet } from 'tokenpoll';
+import { ManualClock, scriptedTransport, startEmulator, type Emulator } from 'tokenpoll/testing';
+import { ssoCacheKey } from 'tokenpoll/node';
+
+const clock = new ManualClock();
+const poll: PollHandle<TokenSet> = pollToken({ transport: scriptedTransport([], { clock }), clock, intervalSeconds: 5, expiresInSeconds: 900 });
+export const accessToken: Promise<string> = poll.result.then((token) => token.accessToken);
+export const failed = (error: unknown): boolean => isTokenPollError(error);
+export const emulator: Promise<Emulator> = startEmulator({ intervalSeconds: 1 });
+export const key: string = ssoCacheKey({ startUrl: 'https://example.awsapps.com/start' });
+// @ts-expect-error a poll needs a transport: the types are real, not any
+pollToken({ clock, expiresInSeconds: 900 });
+`,
+  'check.cts': `import tokenpoll = require('tokenpoll');
+import testing = require('tokenpoll/testing');
+
+const clock = new testing.ManualClock();
+export const poll: tokenpoll.PollHandle<tokenpoll.TokenSet> = tokenpoll.pollToken({ transport: testing.scriptedTransport([]), clock, expiresInSeconds: 900 });
+// @ts-expect-error a poll needs a transport: the types are real, not any
+tokenpoll.pollToken({ clock, expiresInSeconds: 900 });
+`,
+  ...Object.fromEntries(
+    [
+      ['node16', 'node16', 'check.ts'],
+      ['nodenext', 'nodenext', 'check.ts'],
+      ['bundler', 'esnext', 'check.ts'],
+      ['cjs', 'nodenext', 'check.cts'],
+    ].map(([name, module, file]) => [
+      `tsconfig.${name}.json`,
+      JSON.stringify({
+        compilerOptions: {
+          module,
+          moduleResolution: name === 'cjs' ? 'nodenext' : name,
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: [],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        files: [file],
+      }),
+    ]),
+  ),
+};
+
+/** Things that must never ship: private keys, cloud and registry credentials, tokens of well-known services. */
+const SECRET_PATTERNS: readonly (readonly [string, RegExp])[] = [
+  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ['AWS access key id', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ['AWS secret access key', /aws_secret_access_key\s*[=:]\s*\S{20,}/i],
+  ['GitHub token', /\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,})\b/],
+  ['npm token', /\bnpm_[A-Za-z0-9]{36}\b|_authToken\s*=/],
+  ['Slack token', /\bxox[abprs]-[A-Za-z0-9-]{10,}/],
+  ['Google API key', /\bAIza[0-9A-Za-z_-]{35}\b/],
+];
