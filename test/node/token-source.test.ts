@@ -1,0 +1,206 @@
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, test, vi } from 'vitest';
+import { ConfigurationError, LoginRequiredError, RetriesExhaustedError, isLoginRequiredError } from '../../src/index.js';
+import { createSsoTokenSource, readSsoTokenCache, ssoCacheEntryFromToken, toCacheTime, type SsoTokenCacheEntry, type SsoTokenSourceOptions } from '../../src/node.js';
+import { ManualClock, type Emulator } from '../../src/testing.js';
+import { awsLogin, REGION, refreshCount, START_URL, useTempDirs, writeSession } from '../helpers/aws-session.js';
+import { useEmulator } from '../helpers/use-emulator.js';
+
+const start = useEmulator();
+const tempDir = useTempDirs();
+const MINUTE = 60_000;
+
+describe('createSsoTokenSource', () => {
+  describe('should return the cached token while it has more than 5 minutes left', () => {
+    test('when it has 10 minutes left, no request is sent; 5 minutes later it is refreshed once', async () => {
+      const { emulator, clock, source, entry } = await setUp(10 * MINUTE);
+      expect(await source.getAccessToken()).toBe(entry.accessToken);
+      clock.increment(5 * MINUTE - 1000);
+      expect(await source.getAccessToken()).toBe(entry.accessToken);
+      expect(refreshCount(emulator)).toBe(0);
+      clock.increment(1000);
+      const refreshed = await source.getAccessToken();
+      expect(refreshed).not.toBe(entry.accessToken);
+      expect(refreshCount(emulator)).toBe(1);
+      expect(await source.getAccessToken()).toBe(refreshed);
+      expect(refreshCount(emulator)).toBe(1);
+    });
+  });
+
+  describe('should refresh within 5 minutes of expiry and rewrite the cache', () => {
+    test('when 4 minutes are left, the file is rewritten 0600 with the new token and rotated refresh token, keeping the registration', async () => {
+      const { emulator, clock, source, entry, path } = await setUp(4 * MINUTE);
+      const token = await source.getToken();
+      const written = await readSsoTokenCache(path);
+      expect(written).toEqual(token);
+      expect(written).toEqual({
+        ...entry,
+        accessToken: expect.stringMatching(/^aws-at-/),
+        expiresAt: toCacheTime(clock.wallNow() + 3600 * 1000),
+        refreshToken: expect.stringMatching(/^rt-/),
+      });
+      expect(written!.accessToken).not.toBe(entry.accessToken);
+      expect(written!.refreshToken).not.toBe(entry.refreshToken);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect((await readdir(join(path, '..'))).sort()).toEqual([path.split('/').pop()]);
+      const sent = emulator.requests.filter((r) => r.params['grantType'] === 'refresh_token');
+      expect(sent.map((r) => r.params)).toEqual([{ clientId: entry.clientId, clientSecret: entry.clientSecret, grantType: 'refresh_token', refreshToken: entry.refreshToken }]);
+    });
+
+    test('when the token has already expired, it is refreshed too', async () => {
+      const { emulator, source, entry } = await setUp(-MINUTE);
+      expect(await source.getAccessToken()).not.toBe(entry.accessToken);
+      expect(refreshCount(emulator)).toBe(1);
+    });
+
+    test('when the caller says the token was rejected, it is refreshed though fresh, and a newer one on disk is used as it is', async () => {
+      const { emulator, source, entry } = await setUp(60 * MINUTE);
+      const newer = await source.getAccessToken({ rejected: entry.accessToken });
+      expect(newer).not.toBe(entry.accessToken);
+      expect(await source.getAccessToken({ rejected: entry.accessToken })).toBe(newer);
+      expect(refreshCount(emulator)).toBe(1);
+    });
+  });
+
+  describe('should try a refresh at most once per 30 seconds', () => {
+    test('when the refresh fails on an expired token, calls within 30 s get the same error without a request, and the next try succeeds', async () => {
+      const { emulator, clock, source } = await setUp(-MINUTE, { retry: { retries: 0 } });
+      emulator.inject({ type: 'server_error', status: 503 }, { path: '/aws/token' });
+      const first = await source.getAccessToken().catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(RetriesExhaustedError);
+      clock.increment(29_999);
+      expect(await source.getAccessToken().catch((e: unknown) => e)).toBe(first);
+      expect(tokenRequests(emulator)).toBe(1);
+      clock.increment(1);
+      expect(await source.getAccessToken()).toMatch(/^aws-at-/);
+      expect(tokenRequests(emulator)).toBe(2);
+    });
+
+    test('when the refresh fails while the token still works, the token is returned, and the next try waits 30 s', async () => {
+      const { emulator, clock, source, entry } = await setUp(4 * MINUTE, { retry: { retries: 0 } });
+      emulator.inject({ type: 'server_error', status: 500 }, { path: '/aws/token' });
+      expect(await source.getAccessToken()).toBe(entry.accessToken);
+      clock.increment(10_000);
+      expect(await source.getAccessToken()).toBe(entry.accessToken);
+      expect(tokenRequests(emulator)).toBe(1);
+      clock.increment(20_000);
+      expect(await source.getAccessToken()).not.toBe(entry.accessToken);
+      expect(tokenRequests(emulator)).toBe(2);
+    });
+
+    test('when transient faults come during one refresh, the retry helper retries them', async () => {
+      const { emulator, source } = await setUp(-MINUTE, { clock: undefined, retry: { backoff: () => 1 } });
+      emulator.inject({ type: 'server_error', status: 500 }, { path: '/aws/token' });
+      emulator.inject({ type: 'rate_limited', retryAfterSeconds: 0 }, { path: '/aws/token' });
+      emulator.inject({ type: 'reset' }, { path: '/aws/token' });
+      expect(await source.getAccessToken()).toMatch(/^aws-at-/);
+      expect(emulator.requests.filter((r) => r.path === '/aws/token').map((r) => r.status ?? 'none').slice(-4)).toEqual([500, 429, 'none', 200]);
+    });
+  });
+
+  describe('should say when a new login is needed', () => {
+    test('when the refresh token was revoked, LoginRequiredError (refresh-rejected) without secrets', async () => {
+      const { emulator, source, entry } = await setUp(-MINUTE);
+      emulator.revokeRefreshTokens();
+      const error = await source.getAccessToken().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LoginRequiredError);
+      expect(error).toMatchObject({ code: 'ERR_LOGIN_REQUIRED', reason: 'refresh-rejected', startUrl: START_URL });
+      expect(isLoginRequiredError(error)).toBe(true);
+      expect(String(error)).toContain(`a new login is needed for ${START_URL}`);
+      expectNoSecrets(error, entry);
+    });
+
+    test('when the client registration was revoked, LoginRequiredError (registration-invalid)', async () => {
+      const { emulator, source } = await setUp(-MINUTE);
+      emulator.expireClientRegistrations();
+      await expect(source.getAccessToken()).rejects.toMatchObject({ reason: 'registration-invalid' });
+    });
+
+    test.each([
+      ['registration-expired', { registrationExpiresAt: '2000-01-01T00:00:00Z' }],
+      ['no-refresh-token', { refreshToken: undefined }],
+      ['no-refresh-token', { clientSecret: undefined }],
+    ] as const)('when the expired entry cannot be refreshed (%s), LoginRequiredError without a request', async (reason, change) => {
+      const { emulator, source } = await setUp(-MINUTE, {}, change);
+      await expect(source.getAccessToken()).rejects.toMatchObject({ name: 'LoginRequiredError', reason });
+      expect(tokenRequests(emulator)).toBe(0);
+    });
+
+    test('when the entry cannot be refreshed but still works, it is returned', async () => {
+      const { source, entry } = await setUp(2 * MINUTE, {}, { refreshToken: undefined });
+      expect(await source.getAccessToken()).toBe(entry.accessToken);
+    });
+
+    test('when there is no cache file, LoginRequiredError (no-token)', async () => {
+      const source = createSsoTokenSource({ startUrl: START_URL, region: REGION, cacheDir: await tempDir() });
+      await expect(source.getAccessToken()).rejects.toMatchObject({ reason: 'no-token' });
+    });
+
+    test('when onLoginRequired is given, it is called once, and the entry it returns is stored and used', async () => {
+      const { emulator, source, path, clock } = await setUp(-MINUTE, {
+        onLoginRequired: vi.fn(async (error: LoginRequiredError) => {
+          expect(error.reason).toBe('refresh-rejected');
+          return ssoCacheEntryFromToken(await awsLogin(emulator), clock.wallNow());
+        }),
+      });
+      emulator.revokeRefreshTokens();
+      const token = await source.getAccessToken();
+      expect((await readSsoTokenCache(path))?.accessToken).toBe(token);
+      expect(await source.getAccessToken()).toBe(token);
+    });
+  });
+
+  describe('should keep one valid cache file when refreshes race', () => {
+    test('when two sources on one file refresh at once, CreateToken is called once and both get the newest token', async () => {
+      const { emulator, clock, path, options } = await setUp(MINUTE);
+      const sources = [createSsoTokenSource(options), createSsoTokenSource(options)];
+      const tokens = await Promise.all([...sources, ...sources].map((source) => source.getAccessToken()));
+      expect(new Set(tokens).size).toBe(1);
+      expect(refreshCount(emulator)).toBe(1);
+      expect((await readSsoTokenCache(path))?.accessToken).toBe(tokens[0]);
+      expect(clock.now()).toBe(0);
+    });
+  });
+
+  describe('should check its options', () => {
+    test.each([
+      [{ region: 'nowhere' }, /region/],
+      [{ startUrl: 'not a url' }, /startUrl/],
+      [{ refreshWindowMs: -1 }, /refreshWindowMs/],
+      [{ minRefreshIntervalMs: Number.NaN }, /minRefreshIntervalMs/],
+      [{ onLoginRequired: 'yes' }, /onLoginRequired/],
+    ])('when given %j, ConfigurationError', (change, message) => {
+      expect(() => createSsoTokenSource({ startUrl: START_URL, region: REGION, ...(change as object) })).toThrow(ConfigurationError);
+      expect(() => createSsoTokenSource({ startUrl: START_URL, region: REGION, ...(change as object) })).toThrow(message);
+    });
+
+    test('when the cache file is broken, SsoCacheError', async () => {
+      const { source, path } = await setUp(MINUTE);
+      await writeFile(path, '{"accessToken": "secret-access-token"');
+      await expect(source.getAccessToken()).rejects.toMatchObject({ name: 'SsoCacheError' });
+      expect(await readFile(path, 'utf8')).toContain('secret');
+    });
+  });
+});
+
+// Helpers
+
+async function setUp(expiresInMs: number, extra: Partial<SsoTokenSourceOptions> = {}, change: Partial<SsoTokenCacheEntry> = {}) {
+  const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
+  const clock = new ManualClock({ wallEpochMs: Date.now() });
+  const cacheDir = await tempDir();
+  const { path, entry } = await writeSession(emulator, cacheDir, clock, expiresInMs, change);
+  const options: SsoTokenSourceOptions = { startUrl: START_URL, region: REGION, endpoint: emulator.awsEndpoint, cacheDir, clock, ...extra };
+  return { emulator, clock, cacheDir, path, entry, options, source: createSsoTokenSource(options) };
+}
+
+/** CreateToken calls after the login's own. */
+function tokenRequests(emulator: Emulator): number {
+  return emulator.requests.filter((r) => r.path === '/aws/token' && r.params['grantType'] !== 'urn:ietf:params:oauth:grant-type:device_code').length;
+}
+
+function expectNoSecrets(error: unknown, entry: SsoTokenCacheEntry): void {
+  const text = `${String(error)} ${JSON.stringify(error)} ${(error as Error).stack ?? ''}`;
+  for (const secret of [entry.accessToken, entry.refreshToken!, entry.clientSecret!]) expect(text).not.toContain(secret);
+}
