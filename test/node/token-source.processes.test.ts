@@ -1,0 +1,82 @@
+/**
+ * Two processes refresh one cache file at once. The worker is bundled with
+ * esbuild (a development dependency) into a temporary .mjs, so each child runs
+ * the library's source as plain Node. Each child waits for a "go" file, so
+ * both ask for a token at the same moment.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readSsoTokenCache } from '../../src/node.js';
+import { refreshCount, useTempDirs, writeSession } from '../helpers/aws-session.js';
+import { useEmulator } from '../helpers/use-emulator.js';
+
+const start = useEmulator();
+const tempDir = useTempDirs();
+let bundleDir: string;
+let worker: string;
+
+beforeAll(async () => {
+  bundleDir = await mkdtemp(join(tmpdir(), 'tokenpoll-worker-'));
+  worker = join(bundleDir, 'refresh-worker.mjs');
+  await build({ entryPoints: [join(import.meta.dirname, 'fixtures/refresh-worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: worker, logLevel: 'silent' });
+});
+afterAll(async () => {
+  await rm(bundleDir, { recursive: true, force: true });
+});
+
+describe('createSsoTokenSource across processes', () => {
+  describe('should keep one valid cache file with the newest token', () => {
+    test('when two processes find the token near expiry and refresh at the same moment, CreateToken is called once', async () => {
+      const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
+      const cacheDir = await tempDir();
+      const { path, entry } = await writeSession(emulator, cacheDir, { wallNow: Date.now }, 60_000);
+      const goFile = join(cacheDir, 'go');
+      const children = [0, 1].map(() => spawn(process.execPath, [worker, cacheDir, emulator.awsEndpoint, goFile], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      try {
+        const outputs = children.map(collect);
+        await Promise.all(outputs.map((output) => output.ready));
+        await writeFile(goFile, '');
+        const results = await Promise.all(outputs.map((output) => output.done));
+
+        const written = await readSsoTokenCache(path);
+        const newest = createHash('sha256').update(written!.accessToken).digest('hex');
+        expect(results).toEqual([{ code: 0, result: { token: newest } }, { code: 0, result: { token: newest } }]);
+        expect(written!.accessToken).not.toBe(entry.accessToken);
+        expect(refreshCount(emulator)).toBe(1);
+        expect((await stat(path)).mode & 0o777).toBe(0o600);
+        expect((await readdir(cacheDir)).filter((name) => name !== 'go')).toEqual([path.split('/').pop()]);
+      } finally {
+        for (const child of children) if (child.exitCode === null) child.kill();
+      }
+    });
+  });
+});
+
+// Helpers
+
+/** A child's `ready` line, then its exit code and last JSON line. */
+function collect(child: ChildProcess): { ready: Promise<void>; done: Promise<{ code: number | null; result: unknown }> } {
+  let stdout = '';
+  let stderr = '';
+  let onReady: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.includes('ready\n')) onReady();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ code: number | null; result: unknown }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      if (!last.startsWith('{')) return reject(new Error(`worker printed ${JSON.stringify(stdout)}; stderr ${stderr}`));
+      resolve({ code, result: JSON.parse(last) as unknown });
+    });
+  });
+  return { ready, done };
+}
