@@ -165,6 +165,7 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
     const run = queue.then(() => obtain(request)).catch(async (error: unknown) => {
       if (!(error instanceof LoginRequiredError) || !onLoginRequired) throw error;
       const entry = await onLoginRequired(error);
+      if (!isEntry(entry)) throw new ConfigurationError('onLoginRequired', 'expected it to resolve with a cache entry (startUrl, region, accessToken, expiresAt)');
       await storage.exclusive(() => storage.write(entry), request.signal);
       lastTryAt = undefined;
       lastFailure = undefined;
@@ -222,4 +223,11 @@ function atLeastZero(value: number | undefined, fallback: number, name: string):
   const result = value ?? fallback;
   if (typeof result !== 'number' || !(result >= 0) || !Number.isFinite(result)) throw new ConfigurationError(name, `expected a finite number, 0 or more, got ${String(value)}`);
   return result;
+}
+
+function isEntry(value: unknown): value is SsoTokenCacheEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Partial<Record<keyof SsoTokenCacheEntry, unknown>>;
+  const filled = (field: unknown): boolean => typeof field === 'string' && field !== '';
+  return filled(entry.startUrl) && filled(entry.region) && filled(entry.accessToken) && filled(entry.expiresAt) && !Number.isNaN(Date.parse(entry.expiresAt as string));
 }

@@ -149,6 +149,12 @@ describe('createSsoTokenSource', () => {
       expect((await readSsoTokenCache(path))?.accessToken).toBe(token);
       expect(await source.getAccessToken()).toBe(token);
     });
+
+    test('when onLoginRequired resolves with something that is not an entry, ConfigurationError and nothing is written', async () => {
+      const { source, path, entry } = await setUp(-MINUTE, { onLoginRequired: async () => ({ accessToken: 'x' }) as never }, { refreshToken: undefined });
+      await expect(source.getAccessToken()).rejects.toThrow(/onLoginRequired/);
+      expect((await readSsoTokenCache(path))?.accessToken).toBe(entry.accessToken);
+    });
   });
 
   describe('should keep one valid cache file when refreshes race', () => {
