@@ -6,7 +6,8 @@ import { ConfigurationError, awsSsoPortal, credentialProcessOutput } from '../..
 import { createSsoTokenSource, readSsoTokenCache, ssoCacheEntryFromToken, ssoCachePath, writeSsoTokenCache } from '../../src/node.js';
 import { ManualClock } from '../../src/testing.js';
 import { catchError } from '../helpers/catch-error.js';
-import { awsLogin, REGION, refreshCount, START_URL, useTempDirs } from '../helpers/aws-session.js';
+import { awsLogin, REGION, refreshCount, START_URL } from '../helpers/aws-session.js';
+import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { requestLog, useEmulator } from './helpers/emulator.js';
 
 const start = useEmulator();

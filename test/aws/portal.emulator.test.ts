@@ -12,7 +12,8 @@ import {
 } from '../../src/index.js';
 import { createSsoTokenSource } from '../../src/node.js';
 import { ManualClock, type Emulator } from '../../src/testing.js';
-import { awsLogin, REGION, refreshCount, settleWithRealIo, START_URL, useTempDirs, writeSession } from '../helpers/aws-session.js';
+import { awsLogin, REGION, refreshCount, settleWithRealIo, START_URL, writeSession } from '../helpers/aws-session.js';
+import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useEmulator } from './helpers/emulator.js';
 
 const start = useEmulator();

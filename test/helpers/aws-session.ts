@@ -1,26 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { loginWithAwsSso, type AwsSsoToken } from '../../src/index.js';
 import { ssoCacheEntryFromToken, ssoCachePath, writeSsoTokenCache, type SsoTokenCacheEntry } from '../../src/node.js';
 import type { Emulator, ManualClock } from '../../src/testing.js';
 
 export const START_URL = 'https://d-1234567890.awsapps.com/start';
 export const REGION = 'us-east-1';
-
-/** Temporary cache folders, removed after each test. */
-export function useTempDirs(): () => Promise<string> {
-  const dirs: string[] = [];
-  afterEach(async () => {
-    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-  });
-  return async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tokenpoll-session-'));
-    dirs.push(dir);
-    return dir;
-  };
-}
 
 /** A real device login at the emulator (start it with autoApproveAfterMs: 0), on the real clock. */
 export function awsLogin(emulator: Emulator): Promise<AwsSsoToken> {

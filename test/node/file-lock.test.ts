@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigurationError, PollCancelledError } from '../../src/index.js';
 import { SsoCacheError, withFileLock } from '../../src/node.js';
-import { useTempDirs } from '../helpers/aws-session.js';
+import { useTempDirs } from '../helpers/use-temp-dirs.js';
 
 const tempDir = useTempDirs();
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

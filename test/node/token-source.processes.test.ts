@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readSsoTokenCache } from '../../src/node.js';
-import { refreshCount, useTempDirs, writeSession } from '../helpers/aws-session.js';
+import { refreshCount, writeSession } from '../helpers/aws-session.js';
+import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const start = useEmulator();

@@ -4,7 +4,8 @@ import { describe, expect, test, vi } from 'vitest';
 import { ConfigurationError, LoginRequiredError, RetriesExhaustedError, isLoginRequiredError } from '../../src/index.js';
 import { createSsoTokenSource, readSsoTokenCache, ssoCacheEntryFromToken, toCacheTime, type SsoTokenCacheEntry, type SsoTokenSourceOptions } from '../../src/node.js';
 import { ManualClock, type Emulator } from '../../src/testing.js';
-import { awsLogin, REGION, refreshCount, START_URL, useTempDirs, writeSession } from '../helpers/aws-session.js';
+import { awsLogin, REGION, refreshCount, START_URL, writeSession } from '../helpers/aws-session.js';
+import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const start = useEmulator();
