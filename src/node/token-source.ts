@@ -1,12 +1,11 @@
 import { LoginRequiredError, type LoginRequiredReason } from '../aws/errors.js';
 import type { AwsAccessTokenRequest, AwsSsoAccessTokenProvider } from '../aws/portal-types.js';
 import { ConfigurationError, PollCancelledError } from '../errors/failures.js';
-import { OAuthError } from '../errors/outcomes.js';
-import { resolveAwsClient, type AwsClient, type AwsSsoOidcClientOptions } from '../transports/aws/client.js';
+import { resolveAwsClient, type AwsSsoOidcClientOptions } from '../transports/aws/client.js';
 import { checkStartUrl } from '../transports/aws/device-authorization.js';
-import { refreshAwsToken } from '../transports/aws/refresh.js';
 import type { FileLockOptions } from './file-lock.js';
-import { ssoCachePath, toCacheTime, type SsoTokenCacheEntry } from './sso-cache.js';
+import { ssoCachePath, type SsoTokenCacheEntry } from './sso-cache.js';
+import { isEntry, loginRequiredFor, refreshEntry } from './token-refresh.js';
 import { ssoTokenFileStorage, type SsoTokenStorage } from './token-storage.js';
 
 /**
@@ -132,7 +131,7 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
       }
       lastTryAt = client.clock.now();
       try {
-        const next = await refresh(client, entry, signal);
+        const next = await refreshEntry(client, entry, signal);
         await storage.write(next);
         lastFailure = undefined;
         return next;
@@ -192,42 +191,9 @@ interface Judgement {
   readonly blocker: LoginRequiredReason | undefined;
 }
 
-/** Sends the refresh grant and builds the new entry, keeping what the answer does not replace. */
-async function refresh(client: AwsClient, entry: SsoTokenCacheEntry, signal: AbortSignal | undefined): Promise<SsoTokenCacheEntry> {
-  const token = await refreshAwsToken({
-    region: client.region,
-    endpoint: client.endpoint,
-    fetch: client.fetch,
-    clock: client.clock,
-    requestTimeoutMs: client.requestTimeoutMs,
-    maxBodyBytes: client.maxBodyBytes,
-    retry: client.retry,
-    registration: { clientId: entry.clientId!, clientSecret: entry.clientSecret! },
-    refreshToken: entry.refreshToken!,
-    signal,
-  });
-  const expiresAt = client.clock.wallNow() + (token.expiresInSeconds ?? 3600) * 1000;
-  return { ...entry, accessToken: token.accessToken, expiresAt: toCacheTime(expiresAt), refreshToken: token.refreshToken ?? entry.refreshToken };
-}
-
-/** The login-required error for a refused refresh, or `undefined` for any other failure. */
-function loginRequiredFor(error: unknown, required: (reason: LoginRequiredReason, cause?: unknown) => LoginRequiredError): LoginRequiredError | undefined {
-  if (!(error instanceof OAuthError)) return undefined;
-  const { code } = error.error;
-  if (code === 'invalid_grant') return required('refresh-rejected', error);
-  if (code === 'invalid_client' || code === 'unauthorized_client') return required('registration-invalid', error);
-  return undefined;
-}
-
 function atLeastZero(value: number | undefined, fallback: number, name: string): number {
   const result = value ?? fallback;
   if (typeof result !== 'number' || !(result >= 0) || !Number.isFinite(result)) throw new ConfigurationError(name, `expected a finite number, 0 or more, got ${String(value)}`);
   return result;
 }
 
-function isEntry(value: unknown): value is SsoTokenCacheEntry {
-  if (typeof value !== 'object' || value === null) return false;
-  const entry = value as Partial<Record<keyof SsoTokenCacheEntry, unknown>>;
-  const filled = (field: unknown): boolean => typeof field === 'string' && field !== '';
-  return filled(entry.startUrl) && filled(entry.region) && filled(entry.accessToken) && filled(entry.expiresAt) && !Number.isNaN(Date.parse(entry.expiresAt as string));
-}
