@@ -69,7 +69,7 @@ describe('browser', () => {
     let siteUrl: string;
 
     beforeAll(async () => {
-      emulator = await startEmulator({ intervalSeconds: 0.05 });
+      emulator = await startEmulator({ intervalSeconds: 0.05, slowDownIncrementSeconds: 0.05 });
       site = createServer((req, res) => {
         if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
         else if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle);

@@ -61,10 +61,20 @@ export async function withBrowser<T>(body: (page: Page, context: BrowserContext)
       args: [...CHROMIUM_ARGS],
       timeout: 30_000,
     });
+    // What the pages said went wrong, to explain a failure.
+    const complaints: string[] = [];
+    context.on('weberror', (error) => complaints.push(`uncaught: ${error.error().message}`));
+    context.on('console', (message) => {
+      if (message.type() === 'error') complaints.push(`console: ${message.text()}`);
+    });
     try {
       context.setDefaultTimeout(options.timeoutMs ?? 15_000);
       const page = context.pages()[0] ?? (await context.newPage());
       return await body(page, context);
+    } catch (error) {
+      if (complaints.length === 0 || !(error instanceof Error)) throw error;
+      error.message += `\nthe browser's pages reported:\n${complaints.join('\n')}`;
+      throw error;
     } finally {
       await context.close();
     }
