@@ -31,28 +31,41 @@ export async function runLogin<T extends TokenSet>(
   options: { readonly hint?: string | undefined; readonly afterGrant?: AfterGrant<T> | undefined } = {},
 ): Promise<number> {
   const terminal = new Terminal(io);
+  // Bad options throw here, before any output: main() turns them into one usage line.
   const login = start(io.signal);
+  try {
+    const token = await followLogin(login, io, terminal, flags, options.hint);
+    const extra = (await options.afterGrant?.(token, terminal)) ?? {};
+    if (flags.json) io.stdout.write(`${JSON.stringify({ outcome: 'granted', token: tokenJson(token), ...extra })}\n`);
+    return ExitCode.granted;
+  } catch (error) {
+    const outcome = outcomeOf(error);
+    terminal.line(`${terminal.style('red', '✖')} ${outcome === 'interrupted' ? 'Interrupted: the login was cancelled.' : describe(error)}`);
+    if (flags.json) io.stdout.write(`${JSON.stringify({ outcome, error: errorJson(error) })}\n`);
+    return outcome === 'usage' ? ExitCode.usage : ExitCode[outcome];
+  }
+}
+
+/**
+ * Shows a running login on the terminal until it ends, and resolves with its
+ * token (or rejects as the login does), after one line saying it was approved.
+ * @internal
+ */
+export async function followLogin<T extends TokenSet>(login: LoginHandle<T>, io: CliIo, terminal: Terminal, flags: Omit<OutputFlags, 'json'>, hint?: string): Promise<T> {
   const stop = showLogin(login, terminal, {
     qr: flags.qr,
-    hint: options.hint,
+    hint,
     open: flags.open ? (url) => openUrl(url, io, (message) => terminal.line(terminal.style('yellow', `! ${message}`))) : undefined,
   });
   try {
     const token = await login.result;
-    stop();
-    const extra = (await options.afterGrant?.(token, terminal)) ?? {};
     const lifetime = token.expiresInSeconds === undefined ? '' : `, expires in ${formatDuration(token.expiresInSeconds * 1000)}`;
     const scope = token.scope === undefined || token.scope === '' ? '' : `, scope ${token.scope}`;
-    terminal.line(`${terminal.style('green', '✔')} Approved: ${token.tokenType ?? 'access'} token received${lifetime}${scope}.`);
-    if (flags.json) io.stdout.write(`${JSON.stringify({ outcome: 'granted', token: tokenJson(token), ...extra })}\n`);
-    return ExitCode.granted;
-  } catch (error) {
     stop();
-    const outcome = outcomeOf(error);
-    const message = describe(error);
-    terminal.line(`${terminal.style('red', '✖')} ${outcome === 'interrupted' ? 'Interrupted: the login was cancelled.' : message}`);
-    if (flags.json) io.stdout.write(`${JSON.stringify({ outcome, error: errorJson(error) })}\n`);
-    return outcome === 'usage' ? ExitCode.usage : ExitCode[outcome];
+    terminal.line(`${terminal.style('green', '✔')} Approved: ${token.tokenType ?? 'access'} token received${lifetime}${scope}.`);
+    return token;
+  } finally {
+    stop();
   }
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { aws } from './commands/aws.js';
 import { demo } from './commands/demo.js';
 import { login } from './commands/login.js';
 import { ExitCode, UsageError } from './exit-codes.js';
@@ -14,6 +15,8 @@ Commands:
   demo      A full device login against an embedded emulator: no network needed.
   login     Log in to an RFC 8628 server (--issuer), GitHub (--github) or
             AWS IAM Identity Center (--aws).
+  aws       With an IAM Identity Center login: list accounts and roles, or
+            print role credentials for credential_process.
 
 Run 'tokenpoll <command> --help' for a command's options.
 
@@ -26,7 +29,7 @@ Exit codes: 0 granted, 1 failed, 2 usage error, 3 denied, 4 expired,
 130 interrupted.
 `;
 
-const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = { demo, login };
+const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = { demo, login, aws };
 
 /**
  * Runs the CLI and resolves with its exit code. It never throws: a usage

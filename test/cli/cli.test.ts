@@ -5,7 +5,8 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { useEmulator } from '../helpers/use-emulator.js';
-import { BIN, jsonOut, runCli, startCli, useTempHome } from './run-cli.js';
+import { useTempDirs } from '../helpers/use-temp-dirs.js';
+import { BIN, jsonOut, runCli, startCli } from './run-cli.js';
 
 const START_URL = 'https://example.awsapps.com/start';
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
@@ -14,7 +15,7 @@ const FAST = ['--interval', '0.05', '--no-qr'];
 
 describe('the tokenpoll CLI', () => {
   const emulator = useEmulator();
-  const tempHome = useTempHome();
+  const tempHome = useTempDirs('tokenpoll-home-');
 
   describe('help and usage', () => {
     test.each([[['--help']], [['help']], [['demo', '--help']], [['login', '--help']], [['help', 'login']], [['demo', '-h']]])(

@@ -1,8 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 
 /** The built binary, as npm links it (dist/ is built by the global setup). */
 export const BIN = join(import.meta.dirname, '../../dist/cli/main.js');
@@ -69,19 +66,6 @@ export function startCli(args: readonly string[], env: Readonly<Record<string, s
 /** Runs the binary to its end. */
 export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
   return startCli(args, env).done;
-}
-
-/** A temporary HOME per test, removed after it. */
-export function useTempHome(): () => Promise<string> {
-  const made: string[] = [];
-  afterEach(async () => {
-    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-  });
-  return async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tokenpoll-home-'));
-    made.push(dir);
-    return dir;
-  };
 }
 
 /** Parses the one JSON line `--json` writes to stdout. */

@@ -2,7 +2,9 @@ import type { LoginHandle } from '../../flows/device-login.js';
 import type { AwsClientRegistration, AwsRegistrationCache } from '../../transports/aws/registration-cache.js';
 import { loginWithAwsSso, type AwsSsoToken } from '../../transports/aws/login.js';
 import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
-import { readSsoTokenCache, ssoCachePath, toCacheTime, writeSsoTokenCache, type SsoTokenCacheEntry } from '../../node/sso-cache.js';
+import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
+import { readSsoTokenCache, ssoCachePath } from '../../node/sso-cache.js';
+import { ssoTokenFileStorage } from '../../node/token-storage.js';
 import { flag, parseCommand, required, text, type Values } from '../args.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -120,27 +122,14 @@ async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise
   return runLogin(start, io, output, {
     afterGrant: writeCache
       ? async (token, terminal) => {
-          await writeSsoTokenCache(path, cacheEntry(token));
+          // Under the cache's lock, so a token source refreshing the same file at this moment cannot overwrite the new login.
+          const storage = ssoTokenFileStorage(path);
+          await storage.exclusive(() => storage.write(ssoCacheEntryFromToken(token)), io.signal);
           announce(terminal, path);
           return { cacheFile: path };
         }
       : undefined,
   });
-}
-
-/** The cache file's entry for a granted AWS token, as the AWS CLI v2 writes it. @internal */
-export function cacheEntry(token: AwsSsoToken): SsoTokenCacheEntry {
-  const expiresAt = token.expiresAt ?? Date.now() + (token.expiresInSeconds ?? 3600) * 1000;
-  return {
-    startUrl: token.startUrl,
-    region: token.region,
-    accessToken: token.accessToken,
-    expiresAt: toCacheTime(expiresAt),
-    clientId: token.registration.clientId,
-    clientSecret: token.registration.clientSecret,
-    registrationExpiresAt: toCacheTime(token.registration.registrationExpiresAt),
-    ...(token.refreshToken === undefined ? {} : { refreshToken: token.refreshToken }),
-  };
 }
 
 /**

@@ -1,0 +1,144 @@
+import { credentialProcessOutput } from '../../aws/credential-process.js';
+import { isLoginRequiredError, type LoginRequiredError } from '../../aws/errors.js';
+import { awsSsoPortal } from '../../aws/portal.js';
+import type { AwsAccountWithRoles } from '../../aws/portal-types.js';
+import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
+import type { SsoTokenCacheEntry } from '../../node/sso-cache.js';
+import { createSsoTokenSource } from '../../node/token-source.js';
+import { loginWithAwsSso } from '../../transports/aws/login.js';
+import { flag, parseCommand, required, text, type Values } from '../args.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { followLogin } from '../run-login.js';
+import { Terminal } from '../terminal.js';
+
+/** @internal */
+export const AWS_HELP = `Usage:
+  tokenpoll aws accounts --start-url URL --region R [options]
+  tokenpoll aws credentials --start-url URL --region R --account-id ID --role-name NAME [options]
+
+Uses the login in the AWS CLI v2 SSO cache (written by 'tokenpoll login --aws'
+or 'aws sso login'), refreshing its token when less than 5 minutes are left.
+
+  accounts      Lists the accounts and roles the login can use (stdout).
+  credentials   Prints short-term credentials for a role as the
+                credential_process JSON the AWS CLI and SDKs read (stdout):
+                  [profile dev]
+                  credential_process = tokenpoll aws credentials --start-url URL --region R --account-id ID --role-name NAME
+
+When a new login is needed (the refresh token was rejected, or the client
+registration expired), a terminal gets a device login on stderr; without a
+terminal the command exits 1 with one line saying what to run.
+
+Options:
+  --start-url URL         The AWS access portal URL.
+  --region R              The IAM Identity Center region.
+  --session-name N        The sso-session name; it names the cache file.
+  --account-id ID         The account (credentials).
+  --role-name NAME        The role (credentials).
+  --endpoint URL          Another SSO OIDC endpoint (for the refresh and a login).
+  --portal-endpoint URL   Another portal endpoint
+                          (default https://portal.sso.{region}.amazonaws.com).
+  --json                  accounts: write JSON instead of a table.
+  --no-qr                 Do not print the QR code of a login.
+  --open                  Open the verification page of a login in the browser.
+  -h, --help              Show this help.
+`;
+
+const SUBCOMMANDS = ['accounts', 'credentials'] as const;
+
+/** `tokenpoll aws accounts|credentials`. @internal */
+export async function aws(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(
+    'aws',
+    args,
+    {
+      'start-url': { type: 'string' },
+      region: { type: 'string' },
+      'session-name': { type: 'string' },
+      'account-id': { type: 'string' },
+      'role-name': { type: 'string' },
+      endpoint: { type: 'string' },
+      'portal-endpoint': { type: 'string' },
+      json: { type: 'boolean' },
+      'no-qr': { type: 'boolean' },
+      open: { type: 'boolean' },
+    },
+    1,
+  );
+  if (flag(values, 'help')) {
+    io.stderr.write(AWS_HELP);
+    return 0;
+  }
+  const subcommand = positionals[0];
+  if (subcommand !== 'accounts' && subcommand !== 'credentials') {
+    throw new UsageError(`${subcommand === undefined ? 'say what to do:' : `unknown aws command '${subcommand}': use`} ${SUBCOMMANDS.join(' or ')} (see 'tokenpoll aws --help')`);
+  }
+  const command = `aws ${subcommand}`;
+  const startUrl = required(values, 'start-url', command);
+  const region = required(values, 'region', command);
+  const role = subcommand === 'credentials' ? { accountId: required(values, 'account-id', command), roleName: required(values, 'role-name', command) } : undefined;
+  if (subcommand === 'accounts') refuse(values, ['account-id', 'role-name'], 'aws credentials');
+  else refuse(values, ['json'], 'aws accounts');
+
+  const terminal = new Terminal(io);
+  const sessionName = text(values, 'session-name');
+  const endpoint = text(values, 'endpoint');
+  const source = createSsoTokenSource({
+    startUrl,
+    region,
+    sessionName,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    // Only a person at a terminal can approve a new login; anything else gets the error and the command to run.
+    ...(io.stdinIsTTY ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, values, io, terminal) } : {}),
+  });
+  const portalEndpoint = text(values, 'portal-endpoint');
+  const portal = awsSsoPortal({ region, token: source, ...(portalEndpoint === undefined ? {} : { endpoint: portalEndpoint }) });
+  try {
+    if (role !== undefined) {
+      const credentials = await portal.getRoleCredentials(role, { signal: io.signal });
+      io.stdout.write(`${JSON.stringify(credentialProcessOutput(credentials))}\n`);
+    } else {
+      const accounts = await portal.listAccountsWithRoles({ signal: io.signal });
+      io.stdout.write(flag(values, 'json') ? `${JSON.stringify({ accounts })}\n` : accountTable(accounts));
+    }
+    return ExitCode.granted;
+  } catch (error) {
+    if (io.signal.aborted) {
+      terminal.line(`${terminal.style('red', '✖')} Interrupted.`);
+      return ExitCode.interrupted;
+    }
+    if (!isLoginRequiredError(error)) throw error;
+    const login = ['tokenpoll login --aws', `--start-url ${startUrl}`, `--region ${region}`, sessionName === undefined ? '' : `--session-name ${sessionName}`, endpoint === undefined ? '' : `--endpoint ${endpoint}`];
+    io.stderr.write(`tokenpoll: ${error.message.replace(/\.$/, '')}; run: ${login.filter(Boolean).join(' ')}\n`);
+    return ExitCode.failed;
+  }
+}
+
+async function interactiveLogin(error: LoginRequiredError, values: Values, io: CliIo, terminal: Terminal): Promise<SsoTokenCacheEntry> {
+  terminal.line(terminal.style('yellow', `${error.message.replace(/\.$/, '')}: starting a device login.`));
+  const endpoint = text(values, 'endpoint');
+  const sessionName = text(values, 'session-name');
+  const login = loginWithAwsSso({
+    startUrl: required(values, 'start-url', 'aws'),
+    region: required(values, 'region', 'aws'),
+    clientName: 'tokenpoll',
+    signal: io.signal,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(sessionName === undefined ? {} : { scopes: ['sso:account:access'] }),
+  });
+  return ssoCacheEntryFromToken(await followLogin(login, io, terminal, { qr: !flag(values, 'no-qr'), open: flag(values, 'open') }));
+}
+
+function accountTable(accounts: readonly AwsAccountWithRoles[]): string {
+  if (accounts.length === 0) return 'No accounts: this login has no account assignments.\n';
+  const rows = [['ACCOUNT ID', 'NAME', 'EMAIL', 'ROLES'], ...accounts.map((a) => [a.accountId, a.accountName ?? '', a.emailAddress ?? '', a.roles.join(', ')])];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function refuse(values: Values, names: readonly string[], only: string): void {
+  for (const name of names) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} goes only with '${only}' (see 'tokenpoll aws --help')`);
+  }
+}
