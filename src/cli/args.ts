@@ -58,3 +58,17 @@ export function seconds(value: string, name: string, command: string, { min = 0,
 export function optionalValue(args: readonly string[], name: string): string[] {
   return args.map((arg) => (arg === `--${name}` ? `--${name}=` : arg));
 }
+
+/** The options every login-showing command takes: `--json`, `--no-qr`, `--open`. @internal */
+export const OUTPUT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  json: { type: 'boolean' },
+  'no-qr': { type: 'boolean' },
+  open: { type: 'boolean' },
+};
+
+/** Rejects options that belong to another mode of the command. @internal */
+export function refuse(values: Values, names: readonly string[], only: string, command: string): void {
+  for (const name of names) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} goes only with ${only} (see 'tokenpoll ${command} --help')`);
+  }
+}

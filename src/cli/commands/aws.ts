@@ -6,7 +6,7 @@ import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
 import type { SsoTokenCacheEntry } from '../../node/sso-cache.js';
 import { createSsoTokenSource } from '../../node/token-source.js';
 import { loginWithAwsSso } from '../../transports/aws/login.js';
-import { flag, parseCommand, required, text, type Values } from '../args.js';
+import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { followLogin } from '../run-login.js';
@@ -60,9 +60,7 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
       'role-name': { type: 'string' },
       endpoint: { type: 'string' },
       'portal-endpoint': { type: 'string' },
-      json: { type: 'boolean' },
-      'no-qr': { type: 'boolean' },
-      open: { type: 'boolean' },
+      ...OUTPUT_OPTIONS,
     },
     1,
   );
@@ -78,8 +76,8 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
   const startUrl = required(values, 'start-url', command);
   const region = required(values, 'region', command);
   const role = subcommand === 'credentials' ? { accountId: required(values, 'account-id', command), roleName: required(values, 'role-name', command) } : undefined;
-  if (subcommand === 'accounts') refuse(values, ['account-id', 'role-name'], 'aws credentials');
-  else refuse(values, ['json'], 'aws accounts');
+  if (subcommand === 'accounts') refuse(values, ['account-id', 'role-name'], "'aws credentials'", 'aws');
+  else refuse(values, ['json'], "'aws accounts'", 'aws');
 
   const terminal = new Terminal(io);
   const sessionName = text(values, 'session-name');
@@ -137,8 +135,3 @@ function accountTable(accounts: readonly AwsAccountWithRoles[]): string {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-function refuse(values: Values, names: readonly string[], only: string): void {
-  for (const name of names) {
-    if (values[name] !== undefined) throw new UsageError(`--${name} goes only with '${only}' (see 'tokenpoll aws --help')`);
-  }
-}

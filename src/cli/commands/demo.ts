@@ -1,7 +1,7 @@
 import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
 import { startEmulator } from '../../testing/emulator/server.js';
 import type { EmulatorFault } from '../../testing/emulator/types.js';
-import { flag, optionalValue, parseCommand, seconds, text } from '../args.js';
+import { OUTPUT_OPTIONS, flag, optionalValue, parseCommand, seconds, text } from '../args.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { runLogin } from '../run-login.js';
@@ -52,9 +52,7 @@ export async function demo(args: readonly string[], io: CliIo): Promise<number> 
     faults: { type: 'string' },
     interval: { type: 'string' },
     'expires-in': { type: 'string' },
-    json: { type: 'boolean' },
-    'no-qr': { type: 'boolean' },
-    open: { type: 'boolean' },
+    ...OUTPUT_OPTIONS,
   });
   if (flag(values, 'help')) {
     io.stderr.write(DEMO_HELP);

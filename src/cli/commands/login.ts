@@ -5,7 +5,7 @@ import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
 import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
 import { readSsoTokenCache, ssoCachePath } from '../../node/sso-cache.js';
 import { ssoTokenFileStorage } from '../../node/token-storage.js';
-import { flag, parseCommand, required, text, type Values } from '../args.js';
+import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { runLogin, type OutputFlags } from '../run-login.js';
@@ -69,9 +69,7 @@ export async function login(args: readonly string[], io: CliIo): Promise<number>
     'session-name': { type: 'string' },
     endpoint: { type: 'string' },
     'no-cache': { type: 'boolean' },
-    json: { type: 'boolean' },
-    'no-qr': { type: 'boolean' },
-    open: { type: 'boolean' },
+    ...OUTPUT_OPTIONS,
   });
   if (flag(values, 'help')) {
     io.stderr.write(LOGIN_HELP);
@@ -83,7 +81,7 @@ export async function login(args: readonly string[], io: CliIo): Promise<number>
   }
   const output: OutputFlags = { json: flag(values, 'json'), qr: !flag(values, 'no-qr'), open: flag(values, 'open') };
   if (flag(values, 'aws')) return awsLogin(values, io, output);
-  refuse(values, ['start-url', 'region', 'session-name', 'endpoint', 'no-cache'], '--aws');
+  refuse(values, ['start-url', 'region', 'session-name', 'endpoint', 'no-cache'], '--aws', 'login');
   const clientId = required(values, 'client-id', 'login');
   const clientSecret = text(values, 'client-secret') ?? nonEmpty(io.env['TOKENPOLL_CLIENT_SECRET']);
   const scope = scopes(values)?.join(' ');
@@ -96,12 +94,12 @@ export async function login(args: readonly string[], io: CliIo): Promise<number>
       output,
     );
   }
-  refuse(values, ['github-url'], '--github');
+  refuse(values, ['github-url'], '--github', 'login');
   return runLogin((signal) => loginWithDeviceFlow({ ...client, signal, issuer: required(values, 'issuer', 'login') }), io, output);
 }
 
 async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise<number> {
-  refuse(values, ['client-id', 'client-secret', 'github-url'], '--issuer or --github');
+  refuse(values, ['client-id', 'client-secret', 'github-url'], '--issuer or --github', 'login');
   const startUrl = required(values, 'start-url', 'login');
   const region = required(values, 'region', 'login');
   const sessionName = text(values, 'session-name');
@@ -159,12 +157,6 @@ function scopes(values: Values): string[] | undefined {
   const list = values['scope'];
   if (!Array.isArray(list) || list.length === 0) return undefined;
   return list.flatMap((scope) => String(scope).split(/[\s,]+/)).filter((scope) => scope !== '');
-}
-
-function refuse(values: Values, names: readonly string[], only: string): void {
-  for (const name of names) {
-    if (values[name] !== undefined) throw new UsageError(`--${name} goes only with ${only} (see 'tokenpoll login --help')`);
-  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
