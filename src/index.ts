@@ -9,6 +9,7 @@
 
 // Poller
 export type { PollHandle } from './runtime/poller.js';
+export type { CancelablePromise } from './runtime/result.js';
 export type { PollTokenOptions } from './runtime/options.js';
 export type { RetryOptions, RetryAttemptContext } from './runtime/retry.js';
 export { pollToken } from './runtime/poller.js';

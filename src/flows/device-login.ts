@@ -1,4 +1,3 @@
-import PCancelable from 'p-cancelable';
 import { systemClock, type Clock } from '../clock/clock.js';
 import type { TokenSet } from '../core/outcome.js';
 import { createConfig } from '../core/config.js';
@@ -10,6 +9,7 @@ import type { PollEvents } from '../runtime/events.js';
 import { IsolatedListeners } from '../runtime/listeners.js';
 import { resolveOptions, type PollTokenOptions } from '../runtime/options.js';
 import { pollToken, type PollHandle } from '../runtime/poller.js';
+import { CancelableResult, type CancelablePromise } from '../runtime/result.js';
 import type { TokenTransport } from '../transports/types.js';
 
 /**
@@ -85,7 +85,7 @@ export type LoginState<TToken = TokenSet> =
  */
 export interface LoginHandle<TToken = TokenSet> {
   /** Resolves with the token set; rejects with a {@link TokenPollError} subclass. Cancelling it cancels the login. */
-  readonly result: PCancelable<TToken>;
+  readonly result: CancelablePromise<TToken>;
   /** Where the login is. */
   readonly state: LoginState<TToken>;
   /** Cancels the login at any point: while authorizing or while polling. */
@@ -181,7 +181,7 @@ export function startDeviceLogin<TToken = TokenSet>(options: DeviceLoginOptions<
 }
 
 class DeviceLogin<TToken> implements LoginHandle<TToken> {
-  readonly result: PCancelable<TToken>;
+  readonly result: CancelableResult<TToken> = new CancelableResult<TToken>(this);
   readonly #options: DeviceLoginOptions<TToken>;
   readonly #clock: Clock;
   readonly #controller = new AbortController();
@@ -189,21 +189,12 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
   #poll: PollHandle<TToken> | undefined;
   #state: LoginState<TToken> = Object.freeze({ status: 'authorizing', restart: 0 });
   #settled = false;
-  #resolve!: (token: TToken) => void;
-  #reject!: (error: unknown) => void;
 
   constructor(options: DeviceLoginOptions<TToken>) {
     // Check the poll options now, so a mistake throws here rather than after a device code was issued.
     resolveOptions({ ...options.poll, transport: noop, expiresInSeconds: 1 });
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.result = new PCancelable<TToken>((resolve, reject, onCancel) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      onCancel.shouldReject = false;
-      onCancel(() => this.cancel());
-    });
-    this.result.catch(noop);
     const signal = options.signal;
     if (signal?.aborted) {
       queueMicrotask(() => this.cancel(signal.reason));
@@ -284,7 +275,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     try {
       const token = await poll.result;
       this.#settled = true;
-      this.#resolve(token);
+      this.result.resolve(token);
     } catch (error) {
       if (await this.#shouldRestart(restarts, error as TokenPollError)) return this.#run(restarts + 1);
       // cancel() may have settled the login while the restart callback was deciding.
@@ -292,7 +283,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
       this.#settled = true;
       for (const emit of held) emit();
       if (error instanceof ExpiredTokenError || isExpiredTimeout(poll)) this.#listeners.emit('expired', expiredPayload(poll, error as TokenPollError));
-      this.#reject(error);
+      this.result.reject(error, error instanceof PollCancelledError);
     } finally {
       if (this.#settled) this.#controller.abort();
     }
@@ -342,7 +333,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     this.#settled = true;
     this.#controller.abort(error);
     this.#listeners.emit(event, Object.freeze({ error, attempt: 0, at: this.#clock.now() }) as never);
-    this.#reject(error);
+    this.result.reject(error, event === 'cancelled');
   }
 }
 

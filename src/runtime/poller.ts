@@ -1,4 +1,3 @@
-import PCancelable from 'p-cancelable';
 import { classifyTokenResponse, type Classifier, type TransportAnswer } from '../classify/classify.js';
 import { systemClock, type Clock, type TimerOptions } from '../clock/clock.js';
 import type { PollConfig } from '../core/config.js';
@@ -11,6 +10,7 @@ import type { TokenRequestContext, TokenTransport } from '../transports/types.js
 import type { PollEvents, PollListener } from './events.js';
 import { IsolatedListeners } from './listeners.js';
 import { resolveOptions, type PollTokenOptions } from './options.js';
+import { CancelableResult, type CancelablePromise } from './result.js';
 
 /**
  * A running poll, as {@link pollToken} returns it.
@@ -19,11 +19,11 @@ import { resolveOptions, type PollTokenOptions } from './options.js';
 export interface PollHandle<TToken = TokenSet> {
   /**
    * Resolves with the token once granted; rejects with a {@link TokenPollError}
-   * subclass otherwise. It is a p-cancelable promise: `result.cancel()` cancels
-   * the poll. It never causes an unhandled rejection on its own, since the same
-   * outcome also arrives as a terminal event.
+   * subclass otherwise. `result.cancel()` cancels the poll. It never causes an
+   * unhandled rejection on its own, since the same outcome also arrives as a
+   * terminal event.
    */
-  readonly result: PCancelable<TToken>;
+  readonly result: CancelablePromise<TToken>;
   /** The current state of the flow (a frozen snapshot). */
   readonly state: PollState<TToken>;
   /**
@@ -42,6 +42,13 @@ export interface PollHandle<TToken = TokenSet> {
 }
 
 const noop = (): void => {};
+
+/** Every poll shares one of these two, rather than holding its own. */
+const KEEP_ALIVE: TimerOptions = Object.freeze({ unref: false });
+const UNREF: TimerOptions = Object.freeze({ unref: true });
+
+/** What the driver feeds the machine, before the clock and random source are read. */
+type InputKind = 'start' | 'timerFired' | 'responseReceived' | 'cancel';
 
 /**
  * The context of one request. Its AbortController is made only when the
@@ -80,7 +87,7 @@ class InFlightRequest implements TokenRequestContext {
  * @internal
  */
 export class Poller<TToken> implements PollHandle<TToken> {
-  readonly result: PCancelable<TToken>;
+  readonly result: CancelableResult<TToken> = new CancelableResult<TToken>(this);
   #state: PollState<TToken> = initialState;
   readonly #config: PollConfig;
   readonly #transport: TokenTransport;
@@ -89,16 +96,16 @@ export class Poller<TToken> implements PollHandle<TToken> {
   readonly #random: () => number;
   readonly #timerOptions: TimerOptions;
   readonly #signal: AbortSignal | undefined;
+  /** Made only when there is a signal to listen to. */
+  readonly #onAbort: (() => void) | undefined;
   #listeners: IsolatedListeners<PollEvents<TToken>> | undefined;
   #timer: unknown = undefined;
   #request: InFlightRequest | undefined;
-  #queue: (() => PollInput<TToken>)[] = [];
+  /** Inputs raised while effects run, made only when one is. */
+  #queue: [InputKind, unknown][] | undefined;
   #snapshot: PollState<TToken> | undefined;
-  #resultCancelReason: unknown;
   #dispatching = false;
   #cancelling = false;
-  #resolve!: (token: TToken) => void;
-  #reject!: (error: unknown) => void;
 
   constructor(options: PollTokenOptions<TToken>) {
     this.#config = resolveOptions(options);
@@ -106,25 +113,12 @@ export class Poller<TToken> implements PollHandle<TToken> {
     this.#classify = options.classify ?? (classifyTokenResponse as unknown as Classifier<TToken>);
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#timerOptions = Object.freeze({ unref: options.unref ?? false });
-    this.#signal = options.signal;
-    this.result = new PCancelable<TToken>((resolve, reject, onCancel) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      onCancel.shouldReject = false;
-      onCancel(() => this.cancel(this.#resultCancelReason));
-    });
-    // p-cancelable calls its handlers without the reason; keep it for them.
-    const cancelResult = this.result.cancel.bind(this.result);
-    Object.defineProperty(this.result, 'cancel', {
-      value: (reason?: unknown): void => {
-        this.#resultCancelReason = reason;
-        cancelResult();
-      },
-    });
-    this.result.catch(noop);
+    this.#timerOptions = options.unref ? UNREF : KEEP_ALIVE;
+    const signal = options.signal;
+    this.#signal = signal;
+    this.#onAbort = signal ? () => this.cancel(signal.reason) : undefined;
     // Start in a microtask, so that listeners attached right after pollToken() returns see every event.
-    queueMicrotask(this.#start);
+    queueMicrotask(() => this.#start());
   }
 
   get state(): PollState<TToken> {
@@ -136,7 +130,7 @@ export class Poller<TToken> implements PollHandle<TToken> {
   cancel(reason: unknown = new DOMException('The poll was cancelled', 'AbortError')): void {
     if (isTerminal(this.#state)) return;
     this.#cancelling = true;
-    this.#dispatch(() => ({ type: 'cancel', now: this.#clock.now(), reason }));
+    this.#dispatch('cancel', reason);
   }
 
   on<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
@@ -154,47 +148,72 @@ export class Poller<TToken> implements PollHandle<TToken> {
     return this;
   }
 
-  readonly #start = (): void => {
+  #start(): void {
     if (this.#state.status !== 'idle') return;
     const signal = this.#signal;
     if (signal?.aborted) return this.cancel(signal.reason);
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#dispatch(() => ({ type: 'start', now: this.#clock.now() }));
-  };
+    if (this.#onAbort) signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#dispatch('start', undefined);
+  }
 
-  readonly #onAbort = (): void => this.cancel(this.#signal?.reason);
+  /** The timer callback, bound once (a bound method is smaller than a closure and its context). */
+  readonly #onTimer: () => void = this.#timerFired.bind(this);
 
-  readonly #onTimer = (): void => {
+  #timerFired(): void {
     this.#timer = undefined;
-    this.#dispatch(() => ({ type: 'timerFired', now: this.#clock.now(), random: this.#random() }));
-  };
+    this.#dispatch('timerFired', undefined);
+  }
 
   /**
    * Feeds one input to the machine and runs its effects. The input is built
-   * here, under the same guard, because building it calls the caller's clock
-   * and random source. Should any caller-supplied callback throw (clock,
-   * random, backoff), the flow fails with a {@link CallbackError} instead of
-   * hanging with an uncaught exception.
+   * here, under the same guard, because building it calls the caller's clock,
+   * random source and classifier. Should any caller-supplied callback throw
+   * (clock, random, backoff), the flow fails with a {@link CallbackError}
+   * instead of hanging with an uncaught exception.
+   *
+   * @param kind - Which input.
+   * @param detail - The transport's answer for `responseReceived`, the reason for `cancel`.
    */
-  #dispatch(makeInput: () => PollInput<TToken>): void {
+  #dispatch(kind: InputKind, detail: unknown): void {
     // Inputs raised while effects run (a listener calling cancel()) wait their turn.
     if (this.#dispatching) {
-      this.#queue.push(makeInput);
+      (this.#queue ??= []).push([kind, detail]);
       return;
     }
     this.#dispatching = true;
     try {
-      for (let next: (() => PollInput<TToken>) | undefined = makeInput; next; next = this.#queue.shift()) {
-        const step = transition(this.#state, next(), this.#config);
-        this.#state = step.state;
-        this.#snapshot = undefined;
-        for (const effect of step.effects) this.#run(effect);
-      }
+      this.#step(kind, detail);
+      for (let next = this.#queue?.shift(); next; next = this.#queue?.shift()) this.#step(next[0], next[1]);
     } catch (error) {
-      this.#queue.length = 0;
+      this.#queue = undefined;
       this.#crash(error);
     } finally {
       this.#dispatching = false;
+    }
+  }
+
+  #step(kind: InputKind, detail: unknown): void {
+    const step = transition(this.#state, this.#input(kind, detail), this.#config);
+    this.#state = step.state;
+    this.#snapshot = undefined;
+    for (const effect of step.effects) this.#run(effect);
+  }
+
+  #input(kind: InputKind, detail: unknown): PollInput<TToken> {
+    const now = this.#clock.now();
+    switch (kind) {
+      case 'start':
+        return { type: 'start', now };
+      case 'timerFired':
+        return { type: 'timerFired', now, random: this.#random() };
+      case 'responseReceived':
+        return { type: 'responseReceived', now, outcome: this.#classifyAnswer(detail as TransportAnswer), random: this.#random() };
+      case 'cancel':
+        return { type: 'cancel', now, reason: detail };
+      default: {
+        const unknown: never = kind;
+        throw new TypeError(`unknown input ${String(unknown)}`);
+      }
     }
   }
 
@@ -263,7 +282,7 @@ export class Poller<TToken> implements PollHandle<TToken> {
     // Answers to aborted or superseded requests are dropped: after cancel, nothing is delivered.
     if (request !== this.#request || request.aborted || isTerminal(this.#state)) return;
     this.#request = undefined;
-    this.#dispatch(() => ({ type: 'responseReceived', now: this.#clock.now(), outcome: this.#classifyAnswer(answer), random: this.#random() }));
+    this.#dispatch('responseReceived', answer);
   }
 
   #classifyAnswer(answer: TransportAnswer): TokenOutcome<TToken> {
@@ -293,23 +312,23 @@ export class Poller<TToken> implements PollHandle<TToken> {
     }
     this.#request?.abort(new DOMException('The poll has settled', 'AbortError'));
     this.#request = undefined;
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (state.status === 'granted') {
       listeners?.emit('granted', Object.freeze({ token: state.token, attempt: state.attempt, at: state.at }));
       listeners?.clear();
-      this.#resolve(state.token);
+      this.result.resolve(state.token);
       return;
     }
-    const error = errorFromState(state, this.#config.timeoutMs);
+    const error = withoutStack(() => errorFromState(state, this.#config.timeoutMs));
     if (listeners) {
       const base = { error, attempt: state.attempt, at: state.at };
       const payload = state.status === 'expired' ? { ...base, source: state.source } : base;
       listeners.emit(state.status, Object.freeze(payload) as never);
       listeners.clear();
     }
-    this.#reject(error);
+    this.result.reject(error, state.status === 'cancelled');
   }
 
   #clearTimer(): void {
@@ -332,6 +351,27 @@ export class Poller<TToken> implements PollHandle<TToken> {
     } catch {
       // Reporting is best effort: nothing a listener did may break the poll.
     }
+  }
+}
+
+/**
+ * Builds an error without capturing a stack trace. The driver settles from
+ * timer and answer callbacks, so the frames of its errors would only ever name
+ * its own internals; capturing them (and collecting them later) was most of
+ * what settling a flow cost (see bench/RESULTS.md, scale). Where
+ * `Error.stackTraceLimit` cannot be set (a frozen `Error`), the stack is captured as usual.
+ */
+function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    return make();
+  }
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -314,6 +314,27 @@ describe('pollToken', () => {
       expect(once).toHaveBeenCalledTimes(1);
       expect(removed).not.toHaveBeenCalled();
     });
+
+    test('when a once-listener runs, another added during the same event still runs once, later', async () => {
+      const run = startFlow([pending, pending, pending, grant]);
+      const added = vi.fn();
+      const adder = vi.fn(() => {
+        if (adder.mock.calls.length === 1) run.poll.once('pending', added);
+      });
+      run.poll.on('pending', adder).once('pending', vi.fn());
+      await runFlow(run);
+      expect(adder).toHaveBeenCalledTimes(3);
+      expect(added).toHaveBeenCalledTimes(1);
+    });
+
+    test('when the same listener is added twice, off removes one registration at a time', async () => {
+      const run = startFlow([pending, pending, pending, grant]);
+      const twice = vi.fn();
+      run.poll.on('pending', twice).on('pending', twice);
+      run.poll.once('attempt', () => run.poll.off('pending', twice));
+      await runFlow(run);
+      expect(twice).toHaveBeenCalledTimes(3); // one registration, three pending answers
+    });
   });
 
   describe('should fail, not hang, when a callback throws', () => {
