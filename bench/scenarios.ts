@@ -1,7 +1,7 @@
 /**
  * What the per-poll benchmark measures, shared by the bench file (which runs
- * the flows) and the reporter (which turns samples into bench/RESULTS.md).
- * Kept free of imports so the reporter loads nothing from src/.
+ * the flows) and bench/per-poll-report.ts (which turns samples into its
+ * section of bench/RESULTS.md).
  */
 
 /** Polls per flow: N-1 `authorization_pending` answers, then `success`. */
@@ -39,7 +39,7 @@ export const SCENARIOS = {
   tokenpoll: {
     name: 'tokenpoll pollToken (virtual clock)',
     label: '(a) tokenpoll `pollToken`, VirtualClock',
-    note: 'full driver: transition() ×2, AbortController, classifier, request-timeout timer set+cleared, PCancelable result.',
+    note: 'full driver: transition() ×2, classifier, request-timeout wake-up set and cleared, cancelable result (no AbortController: this transport never reads its signal).',
   },
   transition: {
     name: 'tokenpoll transition() only',

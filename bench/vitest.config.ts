@@ -1,16 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import PerPollReporter from './per-poll-reporter.js';
+import SamplesReporter from './samples-reporter.js';
 
-/** The benchmark config: `npm run bench` (vitest bench --run --config bench/vitest.config.ts). */
+/**
+ * The config of the vitest part of the benchmarks (suites 1 and 3). `npm run
+ * bench` (bench/run.mjs) runs it, then the other suites, then writes
+ * bench/RESULTS.md.
+ */
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     benchmark: {
       include: ['bench/**/*.bench.ts'],
-      // The reporter needs the raw per-flow samples for median and p95.
+      // The reporter needs the raw samples for medians and percentiles.
       includeSamples: true,
-      reporters: ['default', new PerPollReporter()],
+      reporters: ['default', new SamplesReporter()],
     },
   },
 });
