@@ -55,7 +55,10 @@ export async function measureBundles(): Promise<BundleSize[]> {
       logLevel: 'silent',
     });
     const code = result.outputFiles[0]!.contents;
-    const packages = new Set(Object.keys(result.metafile.inputs).flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
+    // The packages whose code made it into the output (not every one that was read and then shaken off).
+    const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
+    const kept = Object.keys(inputs).filter((input) => inputs[input]!.bytesInOutput > 0);
+    const packages = new Set(kept.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
     sizes.push({ key, minifiedBytes: code.byteLength, gzipBytes: gzipSync(code, { level: 9 }).byteLength, packages: [...packages].sort() });
   }
   return sizes;

@@ -104,7 +104,7 @@ export const SCALE_ALTERNATIVES = {
   },
   cockatiel: {
     label: 'cockatiel 3, AbortController each',
-    note: 'one shared policy retry(handleAll, { maxAttempts: Infinity, backoff: new ConstantBackoff(5000) }); policy.execute(attempt, signal).',
+    note: 'one shared policy retry(handleAll, { maxAttempts: Infinity, backoff: new ConstantBackoff(5000) }); policy.execute(attempt, signal). Its backoff wait does not listen to the signal, so an aborted flow settles only when its wait ends (up to 5 s later), holding its timer until then.',
     start() {
       cockatielPolicy ??= cockatielRetry(handleAll, { maxAttempts: Number.POSITIVE_INFINITY, backoff: new ConstantBackoff(SCALE_INTERVAL_MS) });
       const controller = new AbortController();

@@ -31,12 +31,21 @@ export interface Clock {
 }
 
 /**
+ * Monotonic time in whole milliseconds: `performance.now()` rounded up. Whole
+ * numbers keep the times every flow holds small integers (a fraction would
+ * make each a boxed double: measured in bench/, scale), host timers count
+ * whole milliseconds anyway, and rounding up means a time the caller read
+ * from `performance.now()` (an `issuedAt`) is never ahead of it.
+ */
+const wholeMillisecondsNow = (): number => Math.ceil(performance.now());
+
+/**
  * The host timers of the system clock: the global `setTimeout`, looked up at
  * each call (so test fakes that replace it are seen), optionally unref'd.
  */
 function globalTimers(unref: boolean): HostTimers {
   return {
-    now: () => performance.now(),
+    now: wholeMillisecondsNow,
     setTimeout(callback, delayMs) {
       const timer = globalThis.setTimeout(callback, delayMs);
       if (unref) (timer as { unref?: () => void }).unref?.();
@@ -51,17 +60,17 @@ const refQueue = /* @__PURE__ */ new TimerQueue(globalTimers(false), MAX_TIMER_D
 const unrefQueue = /* @__PURE__ */ new TimerQueue(globalTimers(true), MAX_TIMER_DELAY_MS);
 
 /**
- * The real clock: `performance.now()`, `Date.now()`, and timers on the global
- * `setTimeout`. Its timers share one host timer (two: one for `unref`
- * timers), ordered in a heap, so a process holding many flows holds one host
- * timer rather than one per flow, and setting or clearing a timer costs a
- * heap update. Any delay is honoured, even past {@link MAX_TIMER_DELAY_MS}
+ * The real clock: `performance.now()` (in whole milliseconds, rounded up),
+ * `Date.now()`, and timers on the global `setTimeout`. Its timers share one
+ * host timer (two: one for `unref` timers), ordered in a heap, so a process
+ * holding many flows holds one host timer rather than one per flow, and
+ * setting or clearing a timer costs a heap update. Any delay is honoured, even past {@link MAX_TIMER_DELAY_MS}
  * (the host timer is then re-armed in steps). When no timer is pending, no
  * host timer is armed.
  * @group Clock
  */
 export const systemClock: Clock = Object.freeze({
-  now: () => performance.now(),
+  now: wholeMillisecondsNow,
   wallNow: () => Date.now(),
   setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): unknown {
     return (options?.unref ? unrefQueue : refQueue).add(callback, delayMs);
