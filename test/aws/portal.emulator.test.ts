@@ -69,10 +69,11 @@ describe('awsSsoPortal (emulator)', () => {
       const { portal, emulator } = await setUp({ roleCredentialsTtlSeconds: 3600 }, { clock });
       const first = await portal.getRoleCredentials(role);
       expect(await portal.getRoleCredentials(role)).toBe(first);
-      clock.increment(55 * 60_000 - 5_000);
+      // Steps from the credentials' own expiration: the clock's wall time was read before the emulator minted them.
+      clock.increment(first.expiration - 300_000 - 1 - clock.wallNow());
       expect(await portal.getRoleCredentials(role)).toBe(first);
       expect(credentialRequests(emulator)).toBe(1);
-      clock.increment(6_000); // 1 s more than 55 min: the clock's wall time started a little before the credentials were minted
+      clock.increment(2);
       const second = await portal.getRoleCredentials(role);
       expect(second.accessKeyId).not.toBe(first.accessKeyId);
       expect(await portal.getRoleCredentials(role, { fresh: true })).not.toBe(second);
