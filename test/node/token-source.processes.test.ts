@@ -56,21 +56,39 @@ describe('createSsoTokenSource across processes', () => {
       }
     });
   });
+
+  describe('should report a worker that dies before it is ready', () => {
+    test('when the child exits at once, ready rejects with its exit code and stderr instead of waiting for the test timeout', async () => {
+      const child = spawn(process.execPath, ['-e', 'console.error("no bundle"); process.exit(3)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await expect(collect(child).ready).rejects.toThrow(/code 3.*no bundle/s);
+    });
+
+    test('when the child cannot start, ready rejects with the spawn error', async () => {
+      const child = spawn(join(bundleDir, 'missing-executable'), [], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await expect(collect(child).ready).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  });
 });
 
 // Helpers
 
-/** A child's `ready` line, then its exit code and last JSON line. */
+/** A child's `ready` line (rejected when it ends or fails to start first), then its exit code and last JSON line. */
 function collect(child: ChildProcess): { ready: Promise<void>; done: Promise<{ code: number | null; result: unknown }> } {
   let stdout = '';
   let stderr = '';
   let onReady: () => void;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  let onNotReady: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    onNotReady = reject;
+  });
   child.stdout!.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     if (stdout.includes('ready\n')) onReady();
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.on('error', (error) => onNotReady(error));
+  child.on('close', (code) => onNotReady(new Error(`worker ended (code ${String(code)}) before it was ready; stdout ${JSON.stringify(stdout)}; stderr ${stderr}`)));
   const done = new Promise<{ code: number | null; result: unknown }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
@@ -79,5 +97,7 @@ function collect(child: ChildProcess): { ready: Promise<void>; done: Promise<{ c
       resolve({ code, result: JSON.parse(last) as unknown });
     });
   });
+  // Whoever awaits `ready` sees a failure first; `done` then goes unawaited.
+  done.catch(() => undefined);
   return { ready, done };
 }
