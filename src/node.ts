@@ -11,6 +11,7 @@ export {
   ssoCacheKey,
   ssoCachePath,
   toCacheTime,
+  parseCacheTime,
   readSsoTokenCache,
   writeSsoTokenCache,
 } from './node/sso-cache.js';

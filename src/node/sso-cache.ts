@@ -90,6 +90,30 @@ export function toCacheTime(epochMs: number): string {
   return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** AWS CLI v2 before 2.1.14 wrote `2021-12-07T01:19:12UTC`, which `Date.parse` refuses. */
+const LEGACY_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)UTC$/;
+
+/** A cache time as written, with the old CLI's trailing `UTC` turned into `Z`. */
+function normalizeCacheTime(text: string): string {
+  const legacy = LEGACY_UTC.exec(text);
+  return legacy ? `${legacy[1]!}Z` : text;
+}
+
+/**
+ * Reads a time from the cache (`expiresAt`, `registrationExpiresAt`) as epoch
+ * milliseconds, or `NaN` when it is not a time. Besides ISO 8601 it takes the
+ * form AWS CLI v2 wrote before 2.1.14, `2021-12-07T01:19:12UTC`, which
+ * `Date.parse` refuses.
+ * @example
+ * ```ts
+ * parseCacheTime('2021-12-07T01:19:12UTC') === parseCacheTime('2021-12-07T01:19:12Z'); // true
+ * ```
+ * @group AWS token cache
+ */
+export function parseCacheTime(text: string): number {
+  return Date.parse(normalizeCacheTime(text));
+}
+
 const REQUIRED = ['startUrl', 'region', 'accessToken', 'expiresAt'] as const;
 const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'] as const;
 
@@ -97,6 +121,8 @@ const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshT
  * Reads a cache file. A missing file gives `undefined`; a file that is not
  * JSON, lacks a required field or has an unreadable `expiresAt` throws
  * {@link SsoCacheError}. Fields the AWS CLI adds beyond these are dropped.
+ * Times in the old AWS CLI form (`2021-12-07T01:19:12UTC`) are returned as
+ * ISO 8601 (`2021-12-07T01:19:12Z`); see {@link parseCacheTime}.
  * @group AWS token cache
  */
 export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntry | undefined> {
@@ -125,7 +151,9 @@ export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntr
     const value = record[field];
     if (typeof value === 'string' && value !== '') entry[field] = value;
   }
-  if (Number.isNaN(Date.parse(entry['expiresAt']!))) throw new SsoCacheError(path, 'has an expiresAt that is not a date');
+  if (Number.isNaN(parseCacheTime(entry['expiresAt']!))) throw new SsoCacheError(path, 'has an expiresAt that is not a date');
+  // The old CLI's `…UTC` times come back as `…Z`, the form the entry promises (and what gets written back).
+  for (const field of ['expiresAt', 'registrationExpiresAt'] as const) if (entry[field] !== undefined) entry[field] = normalizeCacheTime(entry[field]);
   return entry as unknown as SsoTokenCacheEntry;
 }
 

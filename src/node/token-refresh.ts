@@ -2,7 +2,7 @@ import type { LoginRequiredError, LoginRequiredReason } from '../aws/errors.js';
 import { OAuthError } from '../errors/outcomes.js';
 import type { AwsClient } from '../transports/aws/client.js';
 import { refreshAwsToken } from '../transports/aws/refresh.js';
-import { toCacheTime, type SsoTokenCacheEntry } from './sso-cache.js';
+import { parseCacheTime, toCacheTime, type SsoTokenCacheEntry } from './sso-cache.js';
 
 /** Sends the refresh grant and builds the new entry, keeping what the answer does not replace. @internal */
 export async function refreshEntry(client: AwsClient, entry: SsoTokenCacheEntry, signal: AbortSignal | undefined): Promise<SsoTokenCacheEntry> {
@@ -36,5 +36,5 @@ export function isEntry(value: unknown): value is SsoTokenCacheEntry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Partial<Record<keyof SsoTokenCacheEntry, unknown>>;
   const filled = (field: unknown): boolean => typeof field === 'string' && field !== '';
-  return filled(entry.startUrl) && filled(entry.region) && filled(entry.accessToken) && filled(entry.expiresAt) && !Number.isNaN(Date.parse(entry.expiresAt as string));
+  return filled(entry.startUrl) && filled(entry.region) && filled(entry.accessToken) && filled(entry.expiresAt) && !Number.isNaN(parseCacheTime(entry.expiresAt as string));
 }

@@ -4,7 +4,7 @@ import { ConfigurationError, PollCancelledError } from '../errors/failures.js';
 import { resolveAwsClient, type AwsSsoOidcClientOptions } from '../transports/aws/client.js';
 import { checkStartUrl } from '../transports/aws/device-authorization.js';
 import type { FileLockOptions } from './file-lock.js';
-import { ssoCachePath, type SsoTokenCacheEntry } from './sso-cache.js';
+import { parseCacheTime, ssoCachePath, type SsoTokenCacheEntry } from './sso-cache.js';
 import { isEntry, loginRequiredFor, refreshEntry } from './token-refresh.js';
 import { ssoTokenFileStorage, type SsoTokenStorage } from './token-storage.js';
 
@@ -110,10 +110,10 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
   const required = (reason: LoginRequiredReason, cause?: unknown): LoginRequiredError => new LoginRequiredError(reason, { startUrl, cause });
   const judge = (entry: SsoTokenCacheEntry, rejected: string | undefined): Judgement => {
     const wallNow = client.clock.wallNow();
-    const expiresAt = Date.parse(entry.expiresAt);
+    const expiresAt = parseCacheTime(entry.expiresAt);
     const refused = rejected !== undefined && entry.accessToken === rejected;
     const usable = !refused && expiresAt > wallNow;
-    const registrationExpiresAt = entry.registrationExpiresAt === undefined ? Infinity : Date.parse(entry.registrationExpiresAt);
+    const registrationExpiresAt = entry.registrationExpiresAt === undefined ? Infinity : parseCacheTime(entry.registrationExpiresAt);
     const blocker: LoginRequiredReason | undefined = !entry.refreshToken || !entry.clientId || !entry.clientSecret ? 'no-refresh-token' : registrationExpiresAt <= wallNow ? 'registration-expired' : undefined;
     return { fresh: usable && expiresAt - windowMs > wallNow, usable, blocker };
   };

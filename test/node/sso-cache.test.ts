@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { SsoCacheError, readSsoTokenCache, ssoCacheKey, ssoCachePath, toCacheTime, writeSsoTokenCache } from '../../src/node.js';
+import { SsoCacheError, parseCacheTime, readSsoTokenCache, ssoCacheKey, ssoCachePath, toCacheTime, writeSsoTokenCache } from '../../src/node.js';
 
 const rejection = async (promise: Promise<unknown>): Promise<unknown> => promise.then(() => { throw new Error('expected a rejection'); }, (error: unknown) => error);
 
@@ -56,6 +56,17 @@ describe('the AWS SSO token cache', () => {
     expect(String(await rejection(readSsoTokenCache(path)))).toContain('has no region');
     await writeFile(path, JSON.stringify({ ...entry, expiresAt: 'soon' }));
     expect(String(await rejection(readSsoTokenCache(path)))).toContain('expiresAt');
+  });
+
+  test('should read the times AWS CLI v2 wrote before 2.1.14 (`…UTC`), returning them as ISO 8601 with Z', async () => {
+    const path = join(dir, 'old-cli.json');
+    await writeFile(path, JSON.stringify({ ...entry, expiresAt: '2021-12-07T01:19:12UTC', registrationExpiresAt: '2022-03-07T01:19:11UTC' }));
+    expect(await readSsoTokenCache(path)).toEqual({ ...entry, expiresAt: '2021-12-07T01:19:12Z', registrationExpiresAt: '2022-03-07T01:19:11Z' });
+    expect(parseCacheTime('2021-12-07T01:19:12UTC')).toBe(Date.UTC(2021, 11, 7, 1, 19, 12));
+    expect(parseCacheTime('2021-12-07T01:19:12.250UTC')).toBe(Date.UTC(2021, 11, 7, 1, 19, 12, 250));
+    expect(parseCacheTime('2021-12-07T01:19:12Z')).toBe(Date.UTC(2021, 11, 7, 1, 19, 12));
+    expect(parseCacheTime('2021-12-07T02:19:12+01:00')).toBe(Date.UTC(2021, 11, 7, 1, 19, 12));
+    expect(parseCacheTime('UTC')).toBeNaN();
   });
 
   test('should format times as the AWS CLI does, in whole seconds', () => {

@@ -55,6 +55,18 @@ describe('createSsoTokenSource', () => {
       expect(refreshCount(emulator)).toBe(1);
     });
 
+    test('when the file was written by AWS CLI v2 before 2.1.14 (expiresAt ending in UTC), its times are read: a fresh token is used, an expired registration is noticed', async () => {
+      const legacy = (ms: number): string => toCacheTime(ms).replace(/Z$/, 'UTC');
+      const wallNow = Date.now();
+      const fresh = await setUp(10 * MINUTE, { clock: new ManualClock({ wallEpochMs: wallNow }) }, { expiresAt: legacy(wallNow + 10 * MINUTE), registrationExpiresAt: legacy(wallNow + 90 * 24 * 60 * MINUTE) });
+      expect(await fresh.source.getAccessToken()).toBe(fresh.entry.accessToken);
+      expect(refreshCount(fresh.emulator)).toBe(0);
+      const old = await setUp(MINUTE, {}, { registrationExpiresAt: legacy(Date.now() - MINUTE) });
+      await expect(old.source.getAccessToken()).resolves.toBe(old.entry.accessToken); // still works: returned as it is
+      old.clock.increment(2 * MINUTE);
+      await expect(old.source.getAccessToken()).rejects.toMatchObject({ reason: 'registration-expired' });
+    });
+
     test('when the caller says the token was rejected, it is refreshed though fresh, and a newer one on disk is used as it is', async () => {
       const { emulator, source, entry } = await setUp(60 * MINUTE);
       const newer = await source.getAccessToken({ rejected: entry.accessToken });
@@ -149,6 +161,17 @@ describe('createSsoTokenSource', () => {
       const token = await source.getAccessToken();
       expect((await readSsoTokenCache(path))?.accessToken).toBe(token);
       expect(await source.getAccessToken()).toBe(token);
+    });
+
+    test('when onLoginRequired resolves with an entry whose expiresAt ends in UTC (the old AWS CLI form), it is accepted', async () => {
+      const { emulator, source, clock } = await setUp(-MINUTE, {
+        onLoginRequired: async () => {
+          const entry = ssoCacheEntryFromToken(await awsLogin(emulator), clock.wallNow());
+          return { ...entry, expiresAt: entry.expiresAt.replace(/Z$/, 'UTC') };
+        },
+      });
+      emulator.revokeRefreshTokens();
+      expect(await source.getAccessToken()).toMatch(/^aws-at-/);
     });
 
     test('when onLoginRequired resolves with something that is not an entry, ConfigurationError and nothing is written', async () => {
