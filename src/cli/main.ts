@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `tokenpoll` command (the package's bin): wires the process to the CLI.
- * The first Ctrl-C (or SIGTERM) cancels the login cleanly and exits with 130;
+ * The first Ctrl-C (or SIGTERM, SIGHUP) cancels the login cleanly and exits with 130;
  * a second one exits at once.
  * @internal
  * @module
@@ -15,8 +15,9 @@ const interrupt = (): void => {
   interrupted = true;
   controller.abort(new Error('interrupted'));
 };
-process.on('SIGINT', interrupt);
-process.on('SIGTERM', interrupt);
+// SIGHUP (the terminal closed) too, so a lock file or the demo's emulator is never left behind.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+for (const signal of SIGNALS) process.on(signal, interrupt);
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
@@ -25,6 +26,5 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
-process.off('SIGINT', interrupt);
-process.off('SIGTERM', interrupt);
+for (const signal of SIGNALS) process.off(signal, interrupt);
 process.exitCode = interrupted && code !== 0 ? 130 : code;

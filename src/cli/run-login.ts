@@ -87,7 +87,8 @@ export function describe(error: unknown): string {
   return String(error);
 }
 
-function errorJson(error: unknown): Record<string, unknown> {
+/** An error as `--json` writes it: tokenpoll's safe summary, or the name and message. @internal */
+export function errorJson(error: unknown): Record<string, unknown> {
   if (isTokenPollError(error)) return error.toJSON();
   return { name: error instanceof Error ? error.name : 'Error', message: describe(error) };
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { aws } from './commands/aws.js';
 import { demo } from './commands/demo.js';
 import { login } from './commands/login.js';
+import { ConfigurationError } from '../errors/failures.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { errorJson } from './run-login.js';
 import type { CliIo } from './io.js';
 
 /** @internal */
@@ -56,9 +58,15 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     const usage = error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`tokenpoll: ${message}\n`);
+    // --json promises one object on stdout, whatever the outcome.
+    if (rest.includes('--json')) io.stdout.write(`${JSON.stringify({ outcome: usage || isConfigurationError(error) ? 'usage' : 'failed', error: errorJson(error) })}\n`);
     if (!usage && io.env['TOKENPOLL_DEBUG'] && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    return usage || (error instanceof Error && error.name === 'ConfigurationError') ? ExitCode.usage : ExitCode.failed;
+    return usage || isConfigurationError(error) ? ExitCode.usage : ExitCode.failed;
   }
+}
+
+function isConfigurationError(error: unknown): boolean {
+  return error instanceof ConfigurationError;
 }
 
 function version(): string {

@@ -2,6 +2,7 @@ import type { CliIo } from './io.js';
 
 const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;
 type Style = keyof typeof CODES;
+const ANSI = /\u001B\[[0-9;]*m/g;
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
@@ -38,11 +39,19 @@ export class Terminal {
     this.#drawStatus();
   }
 
-  /** Sets the live status line (a terminal only; ignored elsewhere). */
+  /**
+   * Sets the live status line (a terminal only; ignored elsewhere). A line
+   * wider than the terminal is cut, without its styles, since a wrapped line
+   * could not be cleared in place.
+   */
   status(text: string | undefined): void {
     if (!this.live) return;
     this.#clearStatus();
-    this.#status = text;
+    // A pseudo-terminal may report 0 columns: take 80 then.
+    const columns = this.#stderr.columns !== undefined && this.#stderr.columns > 0 ? this.#stderr.columns : 80;
+    const width = columns - 1;
+    const plain = text?.replace(ANSI, '');
+    this.#status = plain !== undefined && plain.length > width ? `${plain.slice(0, Math.max(0, width - 1))}…` : text;
     this.#drawStatus();
   }
 

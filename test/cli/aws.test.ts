@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromProcess } from '@aws-sdk/credential-provider-process';
@@ -7,7 +6,7 @@ import type { Emulator } from '../../src/testing.js';
 import { ssoCachePath } from '../../src/node.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
-import { BIN, runCli, type CliRun } from './run-cli.js';
+import { BIN, runCli, runUnderTerminal, type CliRun } from './run-cli.js';
 
 const START_URL = 'https://d-1234567890.awsapps.com/start';
 const ACCOUNTS = [
@@ -108,11 +107,13 @@ describe('tokenpoll aws', () => {
     expect(server.requests.filter((r) => r.path === '/aws/device_authorization')).toHaveLength(1);
   });
 
-  test('with no login at all, it should say so and exit 1', async () => {
+  test('with no login at all, it should say so and give the command to run, quoted for the shell, and exit 1', async () => {
     const server = await emulator({ accounts: ACCOUNTS });
-    const run = await runCli(['aws', 'accounts', '--start-url', START_URL, '--region', 'eu-west-1', '--endpoint', server.awsEndpoint], { HOME: await tempDir() });
+    const run = await runCli(['aws', 'accounts', '--start-url', START_URL, '--region', 'eu-west-1', '--session-name', "Bob's sso", '--endpoint', server.awsEndpoint], { HOME: await tempDir() });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^tokenpoll: a new login is needed for .*; run: tokenpoll login --aws --start-url \S+ --region eu-west-1 --endpoint \S+\n$/);
+    expect(run.stderr).toBe(
+      `tokenpoll: a new login is needed for ${START_URL}: there is no cached token; run: tokenpoll login --aws --start-url ${START_URL} --region eu-west-1 --session-name 'Bob'\\''s sso' --endpoint ${server.awsEndpoint}\n`,
+    );
     expect(server.requests).toEqual([]);
   });
 
@@ -121,12 +122,26 @@ describe('tokenpoll aws', () => {
     server.revokeRefreshTokens();
     server.expireAccessTokens();
     const command = [process.execPath, BIN, ...args('aws', 'credentials', '--account-id', '111122223333', '--role-name', 'ReadOnly', '--no-qr')].map((word) => JSON.stringify(word)).join(' ');
-    const output = await underTerminal(command, { HOME: home, NO_COLOR: '1' });
-    expect(output.code, output.text).toBe(0);
-    expect(output.text).toContain('the refresh token was rejected (expired, revoked or already used): starting a device login.');
-    expect(output.text).toMatch(/and enter the code [A-Z]{4}-[A-Z]{4}/);
-    expect(output.text).toMatch(/\{"Version":1,"AccessKeyId":"ASIA/);
+    const { code, output } = await runUnderTerminal(command, { HOME: home, NO_COLOR: '1' });
+    expect(code, output).toBe(0);
+    expect(output).toContain('the refresh token was rejected (expired, revoked or already used): starting a device login.');
+    expect(output).toMatch(/and enter the code [A-Z]{4}-[A-Z]{4}/);
+    expect(output).toMatch(/\{"Version":1,"AccessKeyId":"ASIA/);
     expect(server.requests.filter((r) => r.path === '/aws/device_authorization')).toHaveLength(2);
+    // The new login reuses the client registration kept in the cache file.
+    expect(server.requests.filter((r) => r.path === '/aws/client/register')).toHaveLength(1);
+  });
+
+  test('as a credential_process (stdin a terminal, stderr piped), a needed login should not prompt but fail with the line', async () => {
+    const { server, home, args } = await session();
+    server.revokeRefreshTokens();
+    server.expireAccessTokens();
+    const errors = join(home, 'stderr.txt');
+    const command = [process.execPath, BIN, ...args('aws', 'credentials', '--account-id', '111122223333', '--role-name', 'ReadOnly')].map((word) => JSON.stringify(word)).join(' ');
+    const { code } = await runUnderTerminal(`${command} 2>${JSON.stringify(errors)}`, { HOME: home });
+    expect(code).toBe(1);
+    expect(await readFile(errors, 'utf8')).toMatch(/^tokenpoll: a new login is needed for .*; run: tokenpoll login --aws .*\n$/);
+    expect(server.requests.filter((r) => r.path === '/aws/device_authorization')).toHaveLength(1);
   });
 
   test.each([
@@ -141,14 +156,3 @@ describe('tokenpoll aws', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
-
-/** Runs a command under script(1), so stdin and stderr are a terminal; stdout and stderr come back mixed. */
-function underTerminal(command: string, env: Readonly<Record<string, string>>): Promise<{ code: number | null; text: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm-256color', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-    let text = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, text }));
-  });
-}

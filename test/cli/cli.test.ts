@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
-import { BIN, jsonOut, runCli, startCli } from './run-cli.js';
+import { BIN, jsonOut, runCli, runUnderTerminal, startCli } from './run-cli.js';
 
 const START_URL = 'https://example.awsapps.com/start';
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
@@ -97,6 +96,24 @@ describe('the tokenpoll CLI', () => {
       expect(run.stderr).toMatch(/✖ .*denied/i);
     });
 
+    test('should deny by itself with --deny even on a terminal, and refuse --deny with --no-auto-approve', async () => {
+      const onTerminal = await runUnderTerminal(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} demo --deny --interval 0.05 --no-qr --faults none`, { NO_COLOR: '1' });
+      expect(onTerminal.code, onTerminal.output).toBe(3);
+      expect(onTerminal.output).toContain('The emulator will deny by itself in 3s');
+      const contradiction = await runCli(['demo', '--deny', '--no-auto-approve']);
+      expect(contradiction.code).toBe(2);
+      expect(contradiction.stderr).toMatch(/^tokenpoll: --deny and --no-auto-approve contradict each other/);
+    });
+
+    test('should still write one JSON object with --json when the command line is wrong', async () => {
+      const bogus = await runCli(['demo', '--bogus', '--json']);
+      expect(bogus.code).toBe(2);
+      expect(jsonOut(bogus)).toMatchObject({ outcome: 'usage', error: { name: 'UsageError', message: expect.stringContaining("Unknown option '--bogus'") } });
+      const insecure = await runCli(['login', '--issuer', 'http://id.example.com', '--client-id', 'x', '--json']);
+      expect(insecure.code).toBe(2);
+      expect(jsonOut(insecure)).toMatchObject({ outcome: 'usage', error: { code: 'ERR_INVALID_OPTION', option: 'issuer' } });
+    });
+
     test('should exit 4 when the code expires', async () => {
       const run = await runCli(['demo', ...FAST, '--no-auto-approve', '--expires-in', '1', '--faults', 'none', '--json']);
       expect(run.code).toBe(4);
@@ -115,11 +132,14 @@ describe('the tokenpoll CLI', () => {
       const home = await tempHome();
       const opener = join(home, 'browser.sh');
       const opened = join(home, 'opened.txt');
-      await writeFile(opener, `#!/bin/sh\necho "$1" > '${opened}'\n`);
+      await writeFile(opener, `#!/bin/sh\necho "$@" > '${opened}'\n`);
       await chmod(opener, 0o755);
-      const run = await runCli(['demo', ...FAST, '--auto-approve=0.5', '--faults', 'none', '--open'], { BROWSER: opener });
+      // The first of a colon-separated list, with its arguments and %s for the URL.
+      const run = await runCli(['demo', ...FAST, '--auto-approve=0.5', '--faults', 'none', '--open'], { BROWSER: `${opener} --new-window %s:/usr/bin/false` });
       expect(run.code).toBe(0);
-      expect((await readFile(opened, 'utf8')).trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z]{4}-[A-Z]{4}$/);
+      // The browser runs detached: wait for it to have written.
+      const line = await vi.waitFor(async () => (await readFile(opened, 'utf8')).trim(), { timeout: 5000 });
+      expect(line).toMatch(/^--new-window http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z]{4}-[A-Z]{4}$/);
     });
 
     test('should draw a live status line, in colour, on a terminal, and honour NO_COLOR there', async () => {
@@ -132,6 +152,11 @@ describe('the tokenpoll CLI', () => {
       const plain = await runScript(command, { NO_COLOR: '1' });
       expect(plain).toMatch(/\r\u001B\[2K.*Waiting for approval/);
       expect(plain).not.toMatch(/\u001B\[3\dm/);
+      // On a narrow terminal the status line is cut to fit, so clearing it in place works.
+      const narrow = await runScript(`stty cols 40; ${command}`, {});
+      const statusLines = [...narrow.matchAll(/\r\u001B\[2K([^\r\n]*?)(?=\r|\n|$)/g)].map((m) => m[1]!.replace(/\u001B\[[0-9;]*m/g, '')).filter((line) => line.includes('Waiting'));
+      expect(statusLines.length).toBeGreaterThan(0);
+      for (const line of statusLines) expect(line.length).toBeLessThanOrEqual(39);
     });
   });
 
@@ -171,18 +196,18 @@ describe('the tokenpoll CLI', () => {
     });
 
     test('should cancel on Ctrl-C (SIGINT) with exit code 130, and send no request after it', async () => {
-      const server = await emulator({ intervalSeconds: 0.2 });
+      // A 5 s interval, so the signal lands while the CLI waits for its next poll.
+      const server = await emulator({ intervalSeconds: 5 });
       const cli = startCli(['login', '--issuer', server.url, '--client-id', 'tokenpoll-test', '--no-qr', '--json']);
       await cli.waitFor(/Poll 1: waiting for approval/);
       const requestsAtSignal = server.requests.length;
       cli.child.kill('SIGINT');
       const run = await cli.done;
       expect(run.code).toBe(130);
-      expect(jsonOut(run)).toMatchObject({ outcome: 'interrupted' });
+      expect(jsonOut(run)).toMatchObject({ outcome: 'interrupted', error: { code: 'ERR_CANCELLED' } });
       expect(run.stderr).toContain('Interrupted');
-      // Three intervals later, the server has seen nothing more.
-      await new Promise((resolve) => setTimeout(resolve, 600));
       expect(server.requests.length).toBe(requestsAtSignal);
+      expect(server.requests.filter((r) => r.path === '/token')).toHaveLength(1);
     });
   });
 
@@ -236,20 +261,11 @@ describe('the tokenpoll CLI', () => {
   });
 });
 
-/** Runs a command under script(1), so it has a pseudo-terminal, and returns what it printed. */
-function runScript(command: string, env: Readonly<Record<string, string>>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = startScript(command, env);
-    let output = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`exit ${code}: ${output}`))));
-  });
-}
-
-function startScript(command: string, env: Readonly<Record<string, string>>): ChildProcess {
-  const scriptEnv = { PATH: process.env['PATH'] ?? '', TERM: 'xterm-256color', ...env };
-  return spawn('script', ['-qec', command, '/dev/null'], { env: scriptEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+/** Runs a command on a pseudo-terminal and returns what it printed; it must exit 0. */
+async function runScript(command: string, env: Readonly<Record<string, string>>): Promise<string> {
+  const { code, output } = await runUnderTerminal(command, env);
+  if (code !== 0) throw new Error(`exit ${code}: ${output}`);
+  return output;
 }
 
 /** GitHub's device-flow paths in front of the emulator's RFC side (as GitHub Enterprise Server lays them out). */

@@ -74,3 +74,18 @@ export function jsonOut(run: CliRun): Record<string, unknown> {
   if (lines.length !== 1) throw new Error(`expected one JSON line on stdout, got ${lines.length}:\n${run.stdout}\n--- stderr ---\n${run.stderr}`);
   return JSON.parse(lines[0]!) as Record<string, unknown>;
 }
+
+/**
+ * Runs a shell command under script(1), so its stdin, stdout and stderr are a
+ * pseudo-terminal (unless the command redirects them); what it printed comes
+ * back mixed.
+ */
+export function runUnderTerminal(command: string, env: Readonly<Record<string, string>>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm-256color', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}

@@ -5,11 +5,11 @@ import type { AwsAccountWithRoles } from '../../aws/portal-types.js';
 import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
 import type { SsoTokenCacheEntry } from '../../node/sso-cache.js';
 import { createSsoTokenSource } from '../../node/token-source.js';
-import { loginWithAwsSso } from '../../transports/aws/login.js';
 import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { loginCommand, startAwsLogin, type AwsSessionFlags } from '../aws-login.js';
+import { ExitCode, UsageError, outcomeOf } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { followLogin } from '../run-login.js';
+import { describe, followLogin } from '../run-login.js';
 import { Terminal } from '../terminal.js';
 
 /** @internal */
@@ -80,15 +80,16 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
   else refuse(values, ['json'], "'aws accounts'", 'aws');
 
   const terminal = new Terminal(io);
-  const sessionName = text(values, 'session-name');
-  const endpoint = text(values, 'endpoint');
+  const session = { startUrl, region, sessionName: text(values, 'session-name'), endpoint: text(values, 'endpoint') };
+  // Only a person can approve a new login: stdin and stderr must both be a terminal. The AWS CLI and SDKs
+  // run credential_process with stdin inherited but stderr piped, where a prompt would reach no one.
+  const interactive = io.stdinIsTTY && io.stderr.isTTY === true;
   const source = createSsoTokenSource({
     startUrl,
     region,
-    sessionName,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    // Only a person at a terminal can approve a new login; anything else gets the error and the command to run.
-    ...(io.stdinIsTTY ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, values, io, terminal) } : {}),
+    sessionName: session.sessionName,
+    ...(session.endpoint === undefined ? {} : { endpoint: session.endpoint }),
+    ...(interactive ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, session, values, io, terminal) } : {}),
   });
   const portalEndpoint = text(values, 'portal-endpoint');
   const portal = awsSsoPortal({ region, token: source, ...(portalEndpoint === undefined ? {} : { endpoint: portalEndpoint }) });
@@ -106,25 +107,21 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
       terminal.line(`${terminal.style('red', '✖')} Interrupted.`);
       return ExitCode.interrupted;
     }
-    if (!isLoginRequiredError(error)) throw error;
-    const login = ['tokenpoll login --aws', `--start-url ${startUrl}`, `--region ${region}`, sessionName === undefined ? '' : `--session-name ${sessionName}`, endpoint === undefined ? '' : `--endpoint ${endpoint}`];
-    io.stderr.write(`tokenpoll: ${error.message.replace(/\.$/, '')}; run: ${login.filter(Boolean).join(' ')}\n`);
-    return ExitCode.failed;
+    if (isLoginRequiredError(error)) {
+      io.stderr.write(`tokenpoll: ${error.message.replace(/\.$/, '')}; run: ${loginCommand(session)}\n`);
+      return ExitCode.failed;
+    }
+    // A new login that was denied or expired ends as `tokenpoll login` would.
+    const outcome = outcomeOf(error);
+    if (outcome !== 'denied' && outcome !== 'expired') throw error;
+    terminal.line(`${terminal.style('red', '✖')} ${describe(error)}`);
+    return ExitCode[outcome];
   }
 }
 
-async function interactiveLogin(error: LoginRequiredError, values: Values, io: CliIo, terminal: Terminal): Promise<SsoTokenCacheEntry> {
+async function interactiveLogin(error: LoginRequiredError, session: AwsSessionFlags, values: Values, io: CliIo, terminal: Terminal): Promise<SsoTokenCacheEntry> {
   terminal.line(terminal.style('yellow', `${error.message.replace(/\.$/, '')}: starting a device login.`));
-  const endpoint = text(values, 'endpoint');
-  const sessionName = text(values, 'session-name');
-  const login = loginWithAwsSso({
-    startUrl: required(values, 'start-url', 'aws'),
-    region: required(values, 'region', 'aws'),
-    clientName: 'tokenpoll',
-    signal: io.signal,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    ...(sessionName === undefined ? {} : { scopes: ['sso:account:access'] }),
-  });
+  const login = startAwsLogin(session, io.signal);
   return ssoCacheEntryFromToken(await followLogin(login, io, terminal, { qr: !flag(values, 'no-qr'), open: flag(values, 'open') }));
 }
 

@@ -19,7 +19,8 @@ Options:
   --auto-approve[=SECONDS]  Approve by itself after SECONDS (default 3). On when
                             stdin is not a terminal.
   --no-auto-approve         Wait for a person to approve, even without a terminal.
-  --deny                    Deny by itself instead of approving (after the same delay).
+  --deny                    Deny by itself instead of approving, after the
+                            --auto-approve delay (default 3), even on a terminal.
   --faults LIST             Faults for the first polls, in order, comma-separated:
                             5xx, 429, reset, slow (no answer until the request
                             times out), slow_down, malformed, or none.
@@ -61,10 +62,13 @@ export async function demo(args: readonly string[], io: CliIo): Promise<number> 
   const faults = parseFaults(text(values, 'faults') ?? '5xx,slow_down');
   const autoValue = text(values, 'auto-approve');
   if (autoValue !== undefined && flag(values, 'no-auto-approve')) throw new UsageError("--auto-approve and --no-auto-approve contradict each other (see 'tokenpoll demo --help')");
-  const auto = flag(values, 'no-auto-approve') ? undefined : autoValue !== undefined || !io.stdinIsTTY ? seconds(autoValue || '3', 'auto-approve', 'demo', { max: 3600 }) : undefined;
+  const deny = flag(values, 'deny');
+  if (deny && flag(values, 'no-auto-approve')) throw new UsageError("--deny and --no-auto-approve contradict each other (see 'tokenpoll demo --help')");
+  // --deny always answers by itself; approving does when asked, or when no person is at stdin.
+  const answerByItself = !flag(values, 'no-auto-approve') && (autoValue !== undefined || deny || !io.stdinIsTTY);
+  const auto = answerByItself ? seconds(autoValue || '3', 'auto-approve', 'demo', { max: 3600 }) : undefined;
   const intervalSeconds = seconds(text(values, 'interval') ?? '1', 'interval', 'demo', { min: 0.01, max: 60 });
   const expiresInSeconds = seconds(text(values, 'expires-in') ?? '300', 'expires-in', 'demo', { min: 1, max: 3600 });
-  const deny = flag(values, 'deny');
 
   const emulator = await startEmulator({
     intervalSeconds,

@@ -1,10 +1,7 @@
-import type { LoginHandle } from '../../flows/device-login.js';
-import type { AwsClientRegistration, AwsRegistrationCache } from '../../transports/aws/registration-cache.js';
-import { loginWithAwsSso, type AwsSsoToken } from '../../transports/aws/login.js';
 import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
 import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
-import { readSsoTokenCache, ssoCachePath } from '../../node/sso-cache.js';
 import { ssoTokenFileStorage } from '../../node/token-storage.js';
+import { sessionCachePath, startAwsLogin } from '../aws-login.js';
 import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -100,24 +97,16 @@ export async function login(args: readonly string[], io: CliIo): Promise<number>
 
 async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise<number> {
   refuse(values, ['client-id', 'client-secret', 'github-url'], '--issuer or --github', 'login');
-  const startUrl = required(values, 'start-url', 'login');
-  const region = required(values, 'region', 'login');
-  const sessionName = text(values, 'session-name');
-  const endpoint = text(values, 'endpoint');
+  const session = {
+    startUrl: required(values, 'start-url', 'login'),
+    region: required(values, 'region', 'login'),
+    sessionName: text(values, 'session-name'),
+    endpoint: text(values, 'endpoint'),
+    scopes: scopes(values),
+  };
   const writeCache = !flag(values, 'no-cache');
-  const scopeList = scopes(values) ?? (sessionName === undefined ? undefined : ['sso:account:access']);
-  const path = ssoCachePath({ startUrl, sessionName });
-  const start = (signal: AbortSignal): LoginHandle<AwsSsoToken> =>
-    loginWithAwsSso({
-      startUrl,
-      region,
-      signal,
-      clientName: 'tokenpoll',
-      ...(endpoint === undefined ? {} : { endpoint }),
-      ...(scopeList === undefined ? {} : { scopes: scopeList }),
-      ...(writeCache ? { cache: registrationFromCacheFile(path, startUrl, region) } : {}),
-    });
-  return runLogin(start, io, output, {
+  const path = sessionCachePath(session);
+  return runLogin((signal) => startAwsLogin(session, signal, writeCache), io, output, {
     afterGrant: writeCache
       ? async (token, terminal) => {
           // Under the cache's lock, so a token source refreshing the same file at this moment cannot overwrite the new login.
@@ -128,25 +117,6 @@ async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise
         }
       : undefined,
   });
-}
-
-/**
- * Reuses the client registration kept in the token cache file, as the AWS
- * CLI does, so each login does not register a new client. Writing happens
- * with the token, after the login.
- */
-function registrationFromCacheFile(path: string, startUrl: string, region: string): AwsRegistrationCache {
-  return {
-    async get(): Promise<AwsClientRegistration | undefined> {
-      const entry = await readSsoTokenCache(path).catch(() => undefined);
-      if (entry?.clientId === undefined || entry.clientSecret === undefined || entry.registrationExpiresAt === undefined) return undefined;
-      if (entry.startUrl !== startUrl || entry.region !== region) return undefined;
-      const registrationExpiresAt = Date.parse(entry.registrationExpiresAt);
-      if (Number.isNaN(registrationExpiresAt)) return undefined;
-      return { clientId: entry.clientId, clientSecret: entry.clientSecret, registrationExpiresAt, clientSecretExpiresAt: Math.floor(registrationExpiresAt / 1000) };
-    },
-    set(): void {},
-  };
 }
 
 function announce(terminal: Terminal, path: string): void {
