@@ -38,6 +38,30 @@ describe('withFileLock', () => {
     });
   });
 
+  describe('should keep a held lock fresh, so that a waiter never takes it for a crashed holder\'s', () => {
+    test('when the holder keeps the lock for about 3 times staleMs, the waiter waits, and the two critical sections never overlap', async () => {
+      const lock = join(await tempDir(), 'cache.json.lock');
+      const options = { staleMs: 90, pollMs: 5 };
+      const log: string[] = [];
+      let entered!: () => void;
+      const held = new Promise<void>((resolve) => (entered = resolve));
+      const holder = withFileLock(lock, async () => {
+        log.push('holder+');
+        entered();
+        await pause(300);
+        log.push('holder-');
+      }, options);
+      await held;
+      const waiter = withFileLock(lock, async () => {
+        log.push('waiter+');
+        log.push('waiter-');
+      }, options);
+      await Promise.all([holder, waiter]);
+      expect(log).toEqual(['holder+', 'holder-', 'waiter+', 'waiter-']);
+      await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  });
+
   describe('should deal with a lock it did not take', () => {
     test('when the lock file is older than staleMs (a crashed holder), it is taken over', async () => {
       const lock = join(await tempDir(), 'cache.json.lock');
