@@ -57,7 +57,7 @@ export const SCALE_ALTERNATIVES = {
     label: 'tokenpoll `pollToken`, `cancel()`',
     note: 'pollToken on the system clock (its shared timer queue); aborted through the handle (`poll.cancel(reason)`), so there is no AbortController at all.',
     start() {
-      const poll = pollToken({ transport: pendingTransport, intervalSeconds: SCALE_INTERVAL_MS / 1000, expiresInSeconds: 3600 });
+      const poll = startPoll();
       return { abortable: poll, settled: poll.result };
     },
     abort: (poll) => (poll as PollHandle).cancel(SHUTDOWN),
@@ -67,8 +67,7 @@ export const SCALE_ALTERNATIVES = {
     note: 'as above, with one AbortController per flow passed as `signal`, aborted through the controller: like for like with the others.',
     start() {
       const controller = new AbortController();
-      const poll = pollToken({ transport: pendingTransport, intervalSeconds: SCALE_INTERVAL_MS / 1000, expiresInSeconds: 3600, signal: controller.signal });
-      return { abortable: controller, settled: poll.result };
+      return { abortable: controller, settled: startPoll(controller.signal).result };
     },
     abort: abortController,
   },
@@ -77,8 +76,7 @@ export const SCALE_ALTERNATIVES = {
     note: 'as above, plus one `pending` listener per flow, so each flow also holds its event emitter.',
     start() {
       const controller = new AbortController();
-      const poll = pollToken({ transport: pendingTransport, intervalSeconds: SCALE_INTERVAL_MS / 1000, expiresInSeconds: 3600, signal: controller.signal });
-      poll.on('pending', onPending);
+      const poll = startPoll(controller.signal).on('pending', onPending);
       return { abortable: controller, settled: poll.result };
     },
     abort: abortController,
@@ -126,6 +124,10 @@ export const SCALE_ALTERNATIVES = {
 } as const satisfies Record<string, ScaleAlternative>;
 
 export type ScaleAlternativeKey = keyof typeof SCALE_ALTERNATIVES;
+
+function startPoll(signal?: AbortSignal): PollHandle {
+  return pollToken({ transport: pendingTransport, intervalSeconds: SCALE_INTERVAL_MS / 1000, expiresInSeconds: 3600, signal });
+}
 
 function onPending(): void {}
 

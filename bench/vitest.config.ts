@@ -10,6 +10,8 @@ import SamplesReporter from './samples-reporter.js';
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
+    // One bench file at a time: on a small machine, files measured side by side slow each other down.
+    fileParallelism: false,
     benchmark: {
       include: ['bench/**/*.bench.ts'],
       // The reporter needs the raw samples for medians and percentiles.
