@@ -64,6 +64,9 @@ export interface SsoTokenSource extends AwsSsoAccessTokenProvider {
  *   per source. When it fails and the token has not expired yet (nor been
  *   refused), the token is returned as it is, as botocore does; once it has
  *   expired, calls within the interval get the last refresh's error again.
+ *   The storage records each attempt (the cache file's `<path>.refresh`), so
+ *   that while the token still works, other sources and processes do not try
+ *   again within the interval either (on `clock`'s wall time).
  * - **Other processes.** The refresh runs under the storage's lock (a lock
  *   file next to the cache file), and the cache is read again under it: when
  *   another process already refreshed, its token is used and nothing is sent.
@@ -118,6 +121,13 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
     return { fresh: usable && expiresAt - windowMs > wallNow, usable, blocker };
   };
 
+  const triedElsewhere = async (): Promise<boolean> => {
+    const at = await storage.lastRefreshAttempt?.();
+    if (at === undefined) return false;
+    const sinceMs = client.clock.wallNow() - at;
+    return sinceMs >= 0 && sinceMs < intervalMs;
+  };
+
   const refreshUnderLock = (seen: SsoTokenCacheEntry, rejected: string | undefined, signal: AbortSignal | undefined): Promise<SsoTokenCacheEntry> =>
     storage.exclusive(async () => {
       const entry = await storage.read();
@@ -129,7 +139,10 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
         if (judgement.usable) return entry;
         throw required(judgement.blocker);
       }
+      // Another process (credential_process runs one per AWS call) tried a moment ago: the token still works, so no new try.
+      if (judgement.usable && (await triedElsewhere())) return entry;
       lastTryAt = client.clock.now();
+      await storage.recordRefreshAttempt?.(client.clock.wallNow());
       try {
         const next = await refreshEntry(client, entry, signal);
         await storage.write(next);

@@ -50,7 +50,8 @@ describe('createSsoTokenSource across processes', () => {
         expect(written!.accessToken).not.toBe(entry.accessToken);
         expect(refreshCount(emulator)).toBe(1);
         expect((await stat(path)).mode & 0o777).toBe(0o600);
-        expect((await readdir(cacheDir)).filter((name) => name !== 'go')).toEqual([path.split('/').pop()]);
+        // The cache file and the record of the one refresh attempt; no lock or temporary file left behind.
+        expect((await readdir(cacheDir)).filter((name) => name !== 'go').sort()).toEqual([path.split('/').pop(), `${path.split('/').pop()!}.refresh`]);
       } finally {
         for (const child of children) if (child.exitCode === null) child.kill();
       }

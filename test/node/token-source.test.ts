@@ -4,7 +4,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { ConfigurationError, LoginRequiredError, RetriesExhaustedError, isLoginRequiredError } from '../../src/index.js';
 import { createSsoTokenSource, readSsoTokenCache, ssoCacheEntryFromToken, toCacheTime, type SsoTokenCacheEntry, type SsoTokenSourceOptions } from '../../src/node.js';
 import { ManualClock, type Emulator } from '../../src/testing.js';
-import { awsLogin, REGION, refreshCount, START_URL, writeSession } from '../helpers/aws-session.js';
+import { awsLogin, REGION, refreshCount, settleWithRealIo, START_URL, writeSession } from '../helpers/aws-session.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
@@ -44,7 +44,7 @@ describe('createSsoTokenSource', () => {
       expect(written!.accessToken).not.toBe(entry.accessToken);
       expect(written!.refreshToken).not.toBe(entry.refreshToken);
       expect((await stat(path)).mode & 0o777).toBe(0o600);
-      expect((await readdir(join(path, '..'))).sort()).toEqual([path.split('/').pop()]);
+      expect((await readdir(join(path, '..'))).sort()).toEqual([path.split('/').pop(), `${path.split('/').pop()!}.refresh`]);
       const sent = emulator.requests.filter((r) => r.params['grantType'] === 'refresh_token');
       expect(sent.map((r) => r.params)).toEqual([{ clientId: entry.clientId, clientSecret: entry.clientSecret, grantType: 'refresh_token', refreshToken: entry.refreshToken }]);
     });
@@ -100,6 +100,43 @@ describe('createSsoTokenSource', () => {
       clock.increment(20_000);
       expect(await source.getAccessToken()).not.toBe(entry.accessToken);
       expect(tokenRequests(emulator)).toBe(2);
+    });
+
+    test('when another source (another process) tried a refresh that failed within 30 s and the token still works, no refresh is sent; after 30 s one is', async () => {
+      const { emulator, clock, options, path, entry } = await setUp(4 * MINUTE, { retry: { retries: 2, backoff: () => 1 } });
+      emulator.inject({ type: 'server_error', status: 500 }, { path: '/aws/token', count: 3 });
+      const first = createSsoTokenSource(options);
+      const triedAt = clock.wallNow();
+      expect(await settle(clock, first.getAccessToken())).toBe(entry.accessToken);
+      const sentByFirst = tokenRequests(emulator);
+      expect(sentByFirst).toBe(3); // the first try and its 2 retries
+      const record = `${path}.refresh`;
+      expect((await stat(record)).mode & 0o777).toBe(0o600);
+      expect(await readFile(record, 'utf8')).toBe(`${new Date(triedAt).toISOString()}\n`);
+      expect(Object.keys(JSON.parse(await readFile(path, 'utf8')) as object).sort()).toEqual(Object.keys(entry).sort());
+
+      expect(clock.wallNow() - triedAt).toBe(2); // the two 1 ms retry waits
+      clock.increment(29_000);
+      const second = createSsoTokenSource(options);
+      expect(await second.getAccessToken()).toBe(entry.accessToken);
+      expect(tokenRequests(emulator)).toBe(sentByFirst);
+
+      clock.increment(2_000);
+      const third = createSsoTokenSource(options);
+      expect(await third.getAccessToken()).not.toBe(entry.accessToken);
+      expect(tokenRequests(emulator)).toBe(sentByFirst + 1);
+    });
+
+    test('when the record of the last attempt is garbled, or the token has expired, the other source refreshes anyway', async () => {
+      const { emulator, options, path, entry } = await setUp(4 * MINUTE);
+      await writeFile(`${path}.refresh`, 'not a time\n');
+      expect(await createSsoTokenSource(options).getAccessToken()).not.toBe(entry.accessToken);
+      expect(tokenRequests(emulator)).toBe(1);
+
+      const expired = await setUp(-MINUTE);
+      await writeFile(`${expired.path}.refresh`, `${new Date(expired.clock.wallNow()).toISOString()}\n`);
+      expect(await expired.source.getAccessToken()).not.toBe(expired.entry.accessToken);
+      expect(tokenRequests(expired.emulator)).toBe(1);
     });
 
     test('when transient faults come during one refresh, the retry helper retries them', async () => {
@@ -215,6 +252,13 @@ describe('createSsoTokenSource', () => {
 });
 
 // Helpers
+
+/** The value of a call whose retry waits (set to 1 ms) run on the manual clock; request timeouts stay out of reach. */
+async function settle<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
+  const result = await settleWithRealIo(clock, promise, 10);
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
 
 async function setUp(expiresInMs: number, extra: Partial<SsoTokenSourceOptions> = {}, change: Partial<SsoTokenCacheEntry> = {}) {
   const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
