@@ -1,5 +1,5 @@
 import type { LoginHandle } from '../flows/device-login.js';
-import { readSsoTokenCache, ssoCachePath } from '../node/sso-cache.js';
+import { parseCacheTime, readSsoTokenCache, ssoCachePath } from '../node/sso-cache.js';
 import { loginWithAwsSso, type AwsSsoToken } from '../transports/aws/login.js';
 import type { AwsClientRegistration, AwsRegistrationCache } from '../transports/aws/registration-cache.js';
 
@@ -60,7 +60,7 @@ function registrationFromCacheFile(path: string, startUrl: string, region: strin
       const entry = await readSsoTokenCache(path).catch(() => undefined);
       if (entry?.clientId === undefined || entry.clientSecret === undefined || entry.registrationExpiresAt === undefined) return undefined;
       if (entry.startUrl !== startUrl || entry.region !== region) return undefined;
-      const registrationExpiresAt = Date.parse(entry.registrationExpiresAt);
+      const registrationExpiresAt = parseCacheTime(entry.registrationExpiresAt);
       if (Number.isNaN(registrationExpiresAt)) return undefined;
       return { clientId: entry.clientId, clientSecret: entry.clientSecret, registrationExpiresAt, clientSecretExpiresAt: Math.floor(registrationExpiresAt / 1000) };
     },
