@@ -22,8 +22,9 @@ interface Entry extends QueuedTimer {
   readonly at: number;
   /** Creation order, so timers due at the same time fire in the order they were set. */
   readonly seq: number;
-  readonly callback: () => void;
-  /** Its index in the heap, or -1 once it has fired or been removed. */
+  /** What to call; `undefined` once removed (the entry may stay in the heap until it surfaces). */
+  callback: (() => void) | undefined;
+  /** Its index in the heap, or -1 once it has left it. */
   index: number;
 }
 
@@ -36,10 +37,14 @@ const SLICE_MS = 5;
 
 /**
  * Many timers on one host timer: a binary min-heap of due times, and a single
- * host timer armed for the earliest. Adding or removing a timer is O(log n)
- * and allocates one small entry, where a host timer costs an object, a list
- * node and a native handle each. The host timer is disarmed as soon as the
- * queue is empty, so an idle queue holds nothing alive.
+ * host timer armed for the earliest. Adding a timer is O(log n) and allocates
+ * one small entry, where a host timer costs an object, a list node and a
+ * native handle each. Removing one is O(1): the entry is marked and skipped
+ * when it reaches the top, and the heap is compacted once removed entries
+ * outnumber live ones (so cancelling 100,000 flows does not sift the heap
+ * 100,000 times, and the heap never holds more than twice its live timers).
+ * The host timer is disarmed as soon as no live timer is left, so an idle
+ * queue holds nothing alive.
  *
  * Timers due at the same time fire in the order they were set. A callback runs
  * synchronously after the previous one, without a microtask checkpoint in
@@ -51,6 +56,8 @@ export class TimerQueue {
   readonly #host: HostTimers;
   readonly #maxDelayMs: number;
   readonly #heap: Entry[] = [];
+  /** Entries in the heap not yet removed. */
+  #live = 0;
   #seq = 0;
   #hostTimer: unknown = undefined;
   /** When the host timer fires; +Infinity while none is armed. */
@@ -69,13 +76,14 @@ export class TimerQueue {
 
   /** Timers waiting. */
   get size(): number {
-    return this.#heap.length;
+    return this.#live;
   }
 
   /** Calls `callback` once, `delayMs` from now (0 for a negative or NaN delay). */
   add(callback: () => void, delayMs: number): QueuedTimer {
     const entry: Entry = { at: this.#host.now() + (delayMs > 0 ? delayMs : 0), seq: this.#seq++, callback, index: this.#heap.length };
     this.#heap.push(entry);
+    this.#live++;
     this.#up(entry.index);
     if (entry.at < this.#hostAt && !this.#firing) this.#arm();
     return entry;
@@ -85,18 +93,13 @@ export class TimerQueue {
   remove(timer: unknown): void {
     const entry = timer as Entry;
     const heap = this.#heap;
-    if (typeof entry !== 'object' || entry === null || heap[entry.index] !== entry) return;
-    const index = entry.index;
-    entry.index = -1;
-    const last = heap.pop()!;
-    if (last !== entry) {
-      heap[index] = last;
-      last.index = index;
-      this.#down(index);
-      this.#up(index);
-    }
+    if (typeof entry !== 'object' || entry === null || heap[entry.index] !== entry || entry.callback === undefined) return;
+    // Marked, not sifted out: #fire skips it, and the heap is compacted once half of it is removed entries.
+    entry.callback = undefined;
+    this.#live--;
     // An emptied queue lets go of its host timer; otherwise an early wake-up just re-arms it.
-    if (heap.length === 0) this.#disarm();
+    if (this.#live === 0) this.#clear();
+    else if (this.#live * 2 < heap.length && !this.#firing) this.#compact();
   }
 
   readonly #fire = (): void => {
@@ -113,13 +116,21 @@ export class TimerQueue {
     try {
       for (let top = heap[0]; top && top.at <= now && top.seq < seqLimit; top = heap[0]) {
         this.#pop();
-        top.callback();
+        const callback = top.callback;
+        if (callback === undefined) continue;
+        top.callback = undefined;
+        this.#live--;
+        callback();
         if ((++fired & 63) === 0 && host.now() > sliceEnd) break;
       }
     } finally {
       // Re-armed even when a callback threw: the error goes to the host, the other timers still fire.
       this.#firing = false;
-      if (heap.length > 0) this.#arm();
+      if (this.#live === 0) this.#clear();
+      else {
+        if (this.#live * 2 < heap.length) this.#compact();
+        this.#arm();
+      }
     }
   };
 
@@ -136,6 +147,26 @@ export class TimerQueue {
     if (this.#hostTimer !== undefined) this.#host.clearTimeout(this.#hostTimer);
     this.#hostTimer = undefined;
     this.#hostAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Drops every entry (all removed) and the host timer. */
+  #clear(): void {
+    for (const entry of this.#heap) entry.index = -1;
+    this.#heap.length = 0;
+    this.#disarm();
+  }
+
+  /** Drops the removed entries and rebuilds the heap from the live ones: O(n), so O(1) per removal. */
+  #compact(): void {
+    const heap = this.#heap;
+    let kept = 0;
+    for (const entry of heap) {
+      if (entry.callback === undefined) entry.index = -1;
+      else heap[kept++] = entry;
+    }
+    heap.length = kept;
+    for (let i = 0; i < kept; i++) heap[i]!.index = i;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.#down(i);
   }
 
   /** Removes the earliest timer. */

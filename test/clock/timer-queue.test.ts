@@ -134,6 +134,24 @@ describe('TimerQueue', () => {
     });
   });
 
+  describe('should fire the timers left after mass removal', () => {
+    test('when all but every tenth of 1000 timers are removed, in an order unlike their due times', () => {
+      // Arrange
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: number[] = [];
+      const handles = Array.from({ length: 1000 }, (_, i) => queue.add(() => fired.push(i), (i * 7919) % 1000));
+      // Act
+      for (let i = 999; i >= 0; i--) if (i % 10 !== 0) queue.remove(handles[i]);
+      host.advance(1000);
+      // Assert
+      const kept = Array.from({ length: 100 }, (_, k) => k * 10);
+      expect(fired).toEqual(kept.sort((a, b) => ((a * 7919) % 1000) - ((b * 7919) % 1000) || a - b));
+      expect(queue.size).toBe(0);
+      expect(host.armed.length).toBe(0);
+    });
+  });
+
   describe('should agree with a sorted list', () => {
     test.prop([fc.array(fc.oneof(addOp, removeOp, advanceOp), { maxLength: 200 })])('when timers are added, removed and time moves on', (ops) => {
       // Arrange
