@@ -114,7 +114,7 @@ describe('package', () => {
         ...Object.values(manifest.bin),
       ].map((target) => posix.normalize(target));
       expect(targets).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'dist/cli/main.js']));
-      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', ...targets]));
+      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', ...targets]));
       for (const js of files.filter((file) => file.startsWith('dist/') && file.endsWith('.js'))) expect(files, `${js} has types`).toContain(js.replace(/\.js$/, '.d.ts'));
     });
 
