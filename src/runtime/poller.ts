@@ -4,7 +4,7 @@ import type { PollConfig } from '../core/config.js';
 import type { AbortEffect, PollEffect, PollInput } from '../core/input.js';
 import type { TokenOutcome, TokenSet } from '../core/outcome.js';
 import { isTerminal, type PollState, type TerminalState } from '../core/state.js';
-import { initialState, transition } from '../core/transition.js';
+import { advance, initialState, type StepSink } from '../core/transition.js';
 import { errorFromState } from '../errors/from-state.js';
 import type { TokenRequestContext, TokenTransport } from '../transports/types.js';
 import type { PollEvents, PollListener } from './events.js';
@@ -46,6 +46,14 @@ const noop = (): void => {};
 /** Every poll shares one of these two, rather than holding its own. */
 const KEEP_ALIVE: TimerOptions = Object.freeze({ unref: false });
 const UNREF: TimerOptions = Object.freeze({ unref: true });
+
+/**
+ * Effect buffers for {@link advance}, shared by every poll: a step takes one,
+ * runs its effects and gives it back, so a poll allocates no effects array.
+ * A step that starts while another runs its effects (a listener cancelling
+ * another poll) takes another.
+ */
+const spareSinks: { readonly effects: PollEffect<unknown>[]; emits: boolean; readonly inPlace: true }[] = [];
 
 /** What the driver feeds the machine, before the clock and random source are read. */
 type InputKind = 'start' | 'timerFired' | 'responseReceived' | 'cancel';
@@ -193,10 +201,18 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   #step(kind: InputKind, detail: unknown): void {
-    const step = transition(this.#state, this.#input(kind, detail), this.#config);
-    this.#state = step.state;
-    this.#snapshot = undefined;
-    for (const effect of step.effects) this.#run(effect);
+    const sink = spareSinks.pop() ?? { effects: [], emits: false, inPlace: true };
+    // Events nobody listens to are not built; the state is updated in place (callers only see frozen copies).
+    sink.emits = this.#listeners !== undefined;
+    try {
+      this.#state = advance(this.#state, this.#input(kind, detail), this.#config, sink as StepSink<TToken>);
+      this.#snapshot = undefined;
+      const effects = sink.effects as PollEffect<TToken>[];
+      for (let i = 0; i < effects.length; i++) this.#run(effects[i]!);
+    } finally {
+      sink.effects.length = 0;
+      spareSinks.push(sink);
+    }
   }
 
   #input(kind: InputKind, detail: unknown): PollInput<TToken> {
@@ -312,7 +328,8 @@ export class Poller<TToken> implements PollHandle<TToken> {
     }
     this.#request?.abort(new DOMException('The poll has settled', 'AbortError'));
     this.#request = undefined;
-    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    // Once the signal has fired, its once-listener is already gone.
+    if (this.#onAbort && this.#signal && !this.#signal.aborted) this.#signal.removeEventListener('abort', this.#onAbort);
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (state.status === 'granted') {
@@ -321,14 +338,24 @@ export class Poller<TToken> implements PollHandle<TToken> {
       this.result.resolve(state.token);
       return;
     }
-    const error = withoutStack(() => errorFromState(state, this.#config.timeoutMs));
-    if (listeners) {
-      const base = { error, attempt: state.attempt, at: state.at };
-      const payload = state.status === 'expired' ? { ...base, source: state.source } : base;
-      listeners.emit(state.status, Object.freeze(payload) as never);
-      listeners.clear();
+    if (!listeners) {
+      // Nobody listens: the error is made only if and when the result is awaited (settledError()).
+      this.result.rejectLazily(state.status === 'cancelled');
+      return;
     }
+    const error = this.settledError();
+    const base = { error, attempt: state.attempt, at: state.at };
+    const payload = state.status === 'expired' ? { ...base, source: state.source } : base;
+    listeners.emit(state.status, Object.freeze(payload) as never);
+    listeners.clear();
     this.result.reject(error, state.status === 'cancelled');
+  }
+
+  /** The error the result rejects with, made from the terminal state; the result asks for it at most once. @internal */
+  settledError(): unknown {
+    const state = this.#state;
+    if (!isTerminal(state) || state.status === 'granted') throw new TypeError('the poll has not failed');
+    return withoutStack(() => errorFromState(state, this.#config.timeoutMs));
   }
 
   #clearTimer(): void {

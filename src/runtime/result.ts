@@ -19,12 +19,16 @@ export interface CancelablePromise<T> extends Promise<T> {
 /** What a {@link CancelableResult} cancels. @internal */
 export interface CancelTarget {
   cancel(reason?: unknown): void;
+  /** The error to reject with, for {@link CancelableResult.rejectLazily}: asked for once, when first needed. */
+  settledError?(): unknown;
 }
 
 const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 const CANCELLED = 3;
+/** The value of a result rejected by {@link CancelableResult.rejectLazily} until its error is made. */
+const LAZY: unique symbol = Symbol('lazy error');
 
 /**
  * A {@link CancelablePromise} that its flow settles by calling `resolve` or
@@ -88,6 +92,26 @@ export class CancelableResult<T> implements CancelablePromise<T> {
     this.#forgetResolvers();
   }
 
+  /**
+   * Rejects the result with the error its target's `settledError()` makes,
+   * asked for only when needed: at once if something awaits the result, else
+   * when something first does. A flow nobody awaits never builds its error.
+   * Ignored once settled.
+   * @internal
+   */
+  rejectLazily(cancelled: boolean): void {
+    if (this.#status !== PENDING) return;
+    this.#status = cancelled ? CANCELLED : REJECTED;
+    this.#value = LAZY;
+    if (this.#reject) this.#reject(this.#error());
+    this.#forgetResolvers();
+  }
+
+  #error(): unknown {
+    if (this.#value === LAZY) this.#value = this.#target.settledError!();
+    return this.#value;
+  }
+
   #settled(): Promise<T> {
     if (this.#promise) return this.#promise;
     switch (this.#status) {
@@ -99,7 +123,7 @@ export class CancelableResult<T> implements CancelablePromise<T> {
       case FULFILLED:
         return (this.#promise = Promise.resolve(this.#value as T));
       default:
-        return (this.#promise = Promise.reject(this.#value));
+        return (this.#promise = Promise.reject(this.#error()));
     }
   }
 

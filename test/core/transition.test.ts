@@ -14,6 +14,7 @@ import {
   type TokenOutcome,
   type Transition,
 } from '../../src/index.js';
+import { advance, type StepSink } from '../../src/core/transition.js';
 import { arb, RUNS } from '../helpers/arbitraries.js';
 
 const config = (input: Partial<ConfigInput> = {}): PollConfig => createConfig({ interval: 5, expiresIn: 600, ...input });
@@ -266,6 +267,27 @@ describe('transition', () => {
     test.prop([inputsArb()], { numRuns: RUNS })('when the same inputs are fed twice', (inputs) => {
       const c = config({ firstPoll: 'immediate' });
       expect(feed(c, inputs)).toEqual(feed(c, inputs));
+    });
+  });
+
+  describe('should agree with the driver\'s entry, advance()', () => {
+    test.prop([inputsArb(), fc.boolean()], { numRuns: RUNS })('when it updates one state in place and builds no events', (inputs, cancelAtEnd) => {
+      // Arrange
+      const c = config({ firstPoll: 'immediate', expiresIn: 120 });
+      const all: PollInput[] = cancelAtEnd ? [...inputs, { type: 'cancel', now: lastNow(inputs) + 1, reason: 'stop' }] : inputs;
+      const sink: StepSink = { effects: [], emits: false, inPlace: true };
+      let pure: PollState = initialState;
+      let driven: PollState = initialState;
+      for (const input of all) {
+        // Act
+        const step = transition(pure, input, c);
+        sink.effects.length = 0;
+        driven = advance(driven, input, c, sink);
+        pure = step.state;
+        // Assert
+        expect({ ...driven }).toEqual({ ...pure });
+        expect(sink.effects).toEqual(step.effects.filter((e) => e.type !== 'emit'));
+      }
     });
   });
 

@@ -259,6 +259,23 @@ describe('pollToken', () => {
       expect(run.poll.state.status).toBe('cancelled');
     });
 
+    test('when nobody listens and the result is awaited only after the cancel, it rejects with the cancel reason', async () => {
+      // Arrange
+      const clock = new ManualClock();
+      const poll = pollToken({ transport: scriptedTransport([pending], { clock, whenExhausted: 'repeat-last' }), clock, expiresInSeconds: 900 });
+      await flushCallbacks();
+      // Act
+      poll.cancel('shutting down');
+      const first = await poll.result.then(() => undefined, (error: unknown) => error);
+      const second = await poll.result.catch((error: unknown) => error);
+      // Assert
+      expect(first).toBeInstanceOf(PollCancelledError);
+      expect((first as PollCancelledError).cause).toBe('shutting down');
+      expect(second).toBe(first);
+      expect(poll.result.isCanceled).toBe(true);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
     test('when a listener cancels during an attempt event, that request is never sent', async () => {
       const run = startFlow([grant]);
       run.poll.on('attempt', () => run.poll.cancel('stop'));
