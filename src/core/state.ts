@@ -180,14 +180,14 @@ export type Failure =
       readonly cause?: unknown;
     };
 
-const TERMINAL: ReadonlySet<PollStatus> = new Set(['granted', 'denied', 'expired', 'failed', 'cancelled']);
-
 /**
  * Whether a state is terminal (it absorbs every input).
  * @group Lifecycle
  */
 export function isTerminal<TToken>(state: PollState<TToken>): state is TerminalState<TToken> {
-  return TERMINAL.has(state.status);
+  // Every status but idle and the active three; compared directly, as this runs several times per poll.
+  const status = state.status;
+  return status !== 'idle' && status !== 'pending' && status !== 'slow-down' && status !== 'retrying';
 }
 
 /**

@@ -210,7 +210,9 @@ export class Poller<TToken> implements PollHandle<TToken> {
       const effects = sink.effects as PollEffect<TToken>[];
       for (let i = 0; i < effects.length; i++) this.#run(effects[i]!);
     } finally {
-      sink.effects.length = 0;
+      // pop() rather than `length = 0`, which V8 does in its runtime: measurably slower for two or three effects.
+      const effects = sink.effects;
+      while (effects.length > 0) effects.pop();
       spareSinks.push(sink);
     }
   }
@@ -288,10 +290,18 @@ export class Poller<TToken> implements PollHandle<TToken> {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    Promise.resolve(pending).then(
-      (value) => this.#answer(request, { ok: true, value }),
-      (error: unknown) => this.#answer(request, { ok: false, error }),
-    );
+    void this.#await(request, pending);
+  }
+
+  /** Waits for the transport's answer (an await allocates less than two closures passed to then()). Never rejects. */
+  async #await(request: InFlightRequest, pending: unknown): Promise<void> {
+    let answer: TransportAnswer;
+    try {
+      answer = { ok: true, value: await pending };
+    } catch (error) {
+      answer = { ok: false, error };
+    }
+    this.#answer(request, answer);
   }
 
   #answer(request: InFlightRequest, answer: TransportAnswer): void {

@@ -280,7 +280,7 @@ describe('transition', () => {
       let driven: PollState = initialState;
       for (const input of all) {
         // Act
-        const step = transition(pure, input, c);
+        const step: Transition = transition(pure, input, c);
         sink.effects.length = 0;
         driven = advance(driven, input, c, sink);
         pure = step.state;
