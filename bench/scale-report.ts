@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { figure, OUT_DIR, ratio, table, verdict } from './report.js';
+import { RESULT_KINDS, type ResultHeapMeasurement, type ResultKind } from './result-heap.js';
 import type { ScaleMeasurement } from './scale.js';
 import { SCALE_ALTERNATIVES, SCALE_INTERVAL_MS, type ScaleAlternativeKey } from './scale-flows.js';
 
@@ -23,17 +24,58 @@ export interface ScaleSettings {
   readonly windowMs: number;
 }
 
-export async function runScale(settings: ScaleSettings, log: (line: string) => void): Promise<ScaleMeasurement[]> {
+/** What suite 2 measured: the flows, and the heap of one pending result by kind. */
+export interface ScaleRun {
+  readonly flows: readonly ScaleMeasurement[];
+  readonly results: readonly ResultHeapMeasurement[];
+}
+
+export async function runScale(settings: ScaleSettings, log: (line: string) => void): Promise<ScaleRun> {
   const script = path.join(OUT_DIR, 'scale.mjs');
-  const measurements: ScaleMeasurement[] = [];
+  const measure = async <T>(args: string[]): Promise<T> => {
+    const { stdout } = await run(process.execPath, ['--expose-gc', script, ...args], { maxBuffer: 1 << 20 });
+    const measurement = JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+    log(`  ${JSON.stringify(measurement)}`);
+    return measurement;
+  };
+  const flows: ScaleMeasurement[] = [];
   for (const key of ORDER) {
     log(`scale: ${key}, ${settings.flows} flows, ${settings.windowMs} ms`);
-    const { stdout } = await run(process.execPath, ['--expose-gc', script, key, String(settings.flows), String(settings.windowMs)], { maxBuffer: 1 << 20 });
-    const measurement = JSON.parse(stdout.trim().split('\n').at(-1)!) as ScaleMeasurement;
-    log(`  ${JSON.stringify(measurement)}`);
-    measurements.push(measurement);
+    flows.push(await measure<ScaleMeasurement>([key, String(settings.flows), String(settings.windowMs)]));
   }
-  return measurements;
+  const results: ResultHeapMeasurement[] = [];
+  for (const kind of Object.keys(RESULT_KINDS) as ResultKind[]) {
+    log(`scale: results:${kind}, ${settings.flows} results`);
+    results.push(await measure<ResultHeapMeasurement>([`results:${kind}`, String(settings.flows)]));
+  }
+  return { flows, results };
+}
+
+/** The side table: heap per pending result, p-cancelable against CancelableResult. */
+function resultSection(results: readonly ResultHeapMeasurement[], count: number): string[] {
+  if (results.length === 0) return [];
+  const by = (kind: ResultKind): ResultHeapMeasurement | undefined => results.find((m) => m.kind === kind);
+  const lean = by('cancelableResult');
+  const old = by('pCancelable');
+  const rows = results.map((m) => [RESULT_KINDS[m.kind].label, figure(m.heapBytesPerResult), ratio(m.heapBytesPerResult, lean?.heapBytesPerResult)]);
+  return [
+    `### Heap per pending result: p-cancelable against \`CancelableResult\``,
+    '',
+    `${count.toLocaleString('en-US')} pending results of each kind, each in a fresh process (bench/result-heap.ts), made as the driver makes them; heap after GC per result, the flow that owns it not counted.`,
+    '',
+    table(['result', 'heap B/result', 'ratio vs CancelableResult'], rows),
+    '',
+    lean && old
+      ? `Why the driver no longer uses p-cancelable: one pending \`PCancelable\`, made as the driver made it, weighs ${figure(old.heapBytesPerResult)} B, more than the whole 1 KB budget of a pending flow, against ${figure(lean.heapBytesPerResult)} B for \`CancelableResult\` (${ratio(old.heapBytesPerResult, lean.heapBytesPerResult)}); p-cancelable makes its native promise, its resolving functions, its cancel handlers and the \`catch(noop)\` that keeps an unawaited result from rejecting unhandled, all up front.`
+      : '',
+    '',
+    '<details><summary>What each result row does</summary>',
+    '',
+    ...results.map((m) => `- **${RESULT_KINDS[m.kind].label}**: ${RESULT_KINDS[m.kind].note}`),
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 function settled(m: ScaleMeasurement): string {
@@ -46,12 +88,12 @@ function gaps(lean: ScaleMeasurement | undefined, settings: ScaleSettings): stri
   const lines: string[] = [];
   if (lean.heapBytesPerFlow > TARGET_HEAP_BYTES) {
     lines.push(
-      "What the heap of a pending flow is made of, and what would close the gap: the handle (the driver's fields, its cancelable result and a bound timer callback), the machine's state and the flow's config (from `core/`), one entry in the shared timer queue, and, because the caller awaits the result, a native promise with its two resolving functions plus the caller's reaction and derived promise (about 100 B that every row pays). In `core/`, `createConfig` sharing one frozen empty array when there are no warnings would take off 32 B, and a state without the rarely used fields (`previousRequestAt`, `compliantSlowDowns`, `driftWarned` kept together) would take off some more.",
+      "What the heap of a pending flow is made of, and what would close the gap: the handle (the driver's fields, its cancelable result and a bound timer callback), the machine's state and the flow's config (from `core/`), one entry in the shared timer queue, and, because the caller awaits the result, a native promise with its two resolving functions plus the caller's reaction and derived promise (about 100 B that every row pays). In `core/`, a state without the rarely used fields (`previousRequestAt`, `compliantSlowDowns`, `driftWarned` kept together) would take off some more, and the shared timer queue holds up to one removed entry per live one until it compacts (each poll removes its request-timeout wake-up).",
     );
   }
   if (lean.settleMs === null || lean.settleMs > TARGET_SETTLE_MS) {
     lines.push(
-      `What the time to settle is made of, and what would close the gap: settling a flow builds its terminal state, the effects of that last transition and a \`PollCancelledError\` (without a stack trace: its frames would only name the driver), and rejects its promise; all of that survives until the promise reactions run, after the abort loop, so most of the time goes to the garbage collector copying it out of the young generation, in a heap that holds ${settings.flows.toLocaleString('en-US')} live flows. A leaner settle in \`core/\` (no effects array, no spread copy of the state) would shorten it. Aborting through AbortControllers adds what Node charges for each \`abort()\` event, which no library can avoid (last row).`,
+      `What the time to settle is made of, and what would close the gap: a cancelled flow builds its frozen terminal state (no effects array is allocated and no event built when nobody listens), leaves the shared timer queue in O(1) (the entry is marked; the heap is compacted once half of it is removed entries), and, because every caller here awaits its result, builds a \`PollCancelledError\` and rejects the promise, whose reaction then runs. The error is most of what is left: V8's \`Error\` constructor costs about 0.3–0.5 µs even with no stack trace captured, and a promise needs its rejection value when it rejects, so an awaited result cannot defer it; a flow that nobody awaits or listens to builds no error at all. The rest is the garbage collector moving what the ${settings.flows.toLocaleString('en-US')} settlements leave behind out of the young generation. Aborting through AbortControllers adds what Node charges for each \`abort()\` event, which no library can avoid (last row).`,
     );
   }
   if (lean.loopDelayP99Ms > TARGET_LOOP_P99_MS) {
@@ -62,7 +104,8 @@ function gaps(lean: ScaleMeasurement | undefined, settings: ScaleSettings): stri
   return lines.flatMap((line) => [line, '']);
 }
 
-export function scaleSection(measurements: readonly ScaleMeasurement[], settings: ScaleSettings): string {
+export function scaleSection(scale: ScaleRun, settings: ScaleSettings): string {
+  const measurements = scale.flows;
   const by = (key: ScaleAlternativeKey): ScaleMeasurement | undefined => measurements.find((m) => m.alternative === key);
   const likeForLike = by('tokenpollSignal');
   const lean = by('tokenpollCancel');
@@ -106,5 +149,7 @@ export function scaleSection(measurements: readonly ScaleMeasurement[], settings
     ...ORDER.map((key) => `- **${SCALE_ALTERNATIVES[key].label}**: ${SCALE_ALTERNATIVES[key].note}`),
     '',
     '</details>',
+    '',
+    ...resultSection(scale.results, settings.flows),
   ].join('\n');
 }

@@ -9,9 +9,14 @@
  * Prints one JSON line ({@link ScaleMeasurement}). bench/main.ts runs it once
  * per alternative, each in a fresh process, so no alternative pays for the
  * garbage or the JIT state of another.
+ *
+ *   node --expose-gc scale.mjs results:<kind> <count>
+ *
+ * weighs <count> pending results of one kind instead (bench/result-heap.ts).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { measureResultHeap, RESULT_KINDS, type ResultKind } from './result-heap.js';
 import { polls, SCALE_ALTERNATIVES, type ScaleAlternativeKey } from './scale-flows.js';
 
 export interface ScaleMeasurement {
@@ -125,6 +130,12 @@ async function race<T>(promise: Promise<T>, limitMs: number): Promise<T | null> 
 }
 
 const [alternative, count = '100000', windowMs = '12000'] = process.argv.slice(2);
+const resultKind = alternative?.startsWith('results:') ? alternative.slice('results:'.length) : undefined;
+if (resultKind !== undefined) {
+  if (!(resultKind in RESULT_KINDS)) throw new Error(`usage: scale.mjs results:<${Object.keys(RESULT_KINDS).join('|')}> [count]`);
+  process.stdout.write(`${JSON.stringify(measureResultHeap(resultKind as ResultKind, Number(count), collect))}\n`);
+  process.exit(0);
+}
 if (!alternative || !(alternative in SCALE_ALTERNATIVES)) {
   throw new Error(`usage: scale.mjs <${Object.keys(SCALE_ALTERNATIVES).join('|')}> [flows] [windowMs]`);
 }

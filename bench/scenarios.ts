@@ -39,7 +39,7 @@ export const SCENARIOS = {
   tokenpoll: {
     name: 'tokenpoll pollToken (virtual clock)',
     label: '(a) tokenpoll `pollToken`, VirtualClock',
-    note: 'full driver: transition() ×2, classifier, request-timeout wake-up set and cleared, cancelable result (no AbortController: this transport never reads its signal).',
+    note: 'full driver: two steps of the core per poll (advance(), the entry transition() wraps, into a reused effects buffer), classifier, request-timeout wake-up set and cleared, cancelable result (no AbortController: this transport never reads its signal).',
   },
   transition: {
     name: 'tokenpoll transition() only',
