@@ -41,17 +41,25 @@ const wholeMillisecondsNow = (): number => Math.ceil(performance.now());
 
 /**
  * The host timers of the system clock: the global `setTimeout`, looked up at
- * each call (so test fakes that replace it are seen), optionally unref'd.
+ * each call (so test fakes that replace it are seen), optionally unref'd. A
+ * timer is cleared with the `clearTimeout` of the same globals it was set
+ * with, and taken for lost once the global `setTimeout` is another one
+ * (fakes installed or removed since).
  */
 function globalTimers(unref: boolean): HostTimers {
+  let setWith: typeof globalThis.setTimeout | undefined;
+  let clearWith: typeof globalThis.clearTimeout | undefined;
   return {
     now: wholeMillisecondsNow,
     setTimeout(callback, delayMs) {
-      const timer = globalThis.setTimeout(callback, delayMs);
+      setWith = globalThis.setTimeout;
+      clearWith = globalThis.clearTimeout;
+      const timer = setWith(callback, delayMs);
       if (unref) (timer as { unref?: () => void }).unref?.();
       return timer;
     },
-    clearTimeout: (timer) => globalThis.clearTimeout(timer as ReturnType<typeof globalThis.setTimeout>),
+    clearTimeout: (timer) => clearWith?.(timer as ReturnType<typeof globalThis.setTimeout>),
+    lost: () => globalThis.setTimeout !== setWith,
   };
 }
 

@@ -9,6 +9,11 @@ export interface HostTimers {
   setTimeout(callback: () => void, delayMs: number): unknown;
   /** Disarms a timer returned by `setTimeout`. */
   clearTimeout(timer: unknown): void;
+  /**
+   * Whether the armed timer may never fire: the timer functions that set it
+   * were replaced since (test fakes installed or removed).
+   */
+  lost(): boolean;
 }
 
 /** One timer waiting in a {@link TimerQueue}; the handle its `add` returns. @internal */
@@ -36,6 +41,14 @@ interface Entry extends QueuedTimer {
 const SLICE_MS = 5;
 
 /**
+ * How late the host timer may be before the queue takes it for lost (test
+ * fakes cleared it) and arms another: far beyond a busy event loop's usual
+ * lag, far below a wait anyone would notice. A host timer that is only late
+ * costs one needless re-arm at most every so often.
+ */
+const LOST_AFTER_MS = 50;
+
+/**
  * Many timers on one host timer: a binary min-heap of due times, and a single
  * host timer armed for the earliest. Adding a timer is O(log n) and allocates
  * one small entry, where a host timer costs an object, a list node and a
@@ -44,7 +57,8 @@ const SLICE_MS = 5;
  * outnumber live ones (so cancelling 100,000 flows does not sift the heap
  * 100,000 times, and the heap never holds more than twice its live timers).
  * The host timer is disarmed as soon as no live timer is left, so an idle
- * queue holds nothing alive.
+ * queue holds nothing alive. A host timer that may never fire (test fakes
+ * removed or cleared it) is replaced when the next timer is added.
  *
  * Timers due at the same time fire in the order they were set. A callback runs
  * synchronously after the previous one, without a microtask checkpoint in
@@ -60,7 +74,7 @@ export class TimerQueue {
   #live = 0;
   #seq = 0;
   #hostTimer: unknown = undefined;
-  /** When the host timer fires; +Infinity while none is armed. */
+  /** When the host timer is due (the host should fire it within 1 ms after); +Infinity while none is armed. */
   #hostAt = Number.POSITIVE_INFINITY;
   /** Set while due timers run: the host timer is armed once, when they are done. */
   #firing = false;
@@ -81,11 +95,12 @@ export class TimerQueue {
 
   /** Calls `callback` once, `delayMs` from now (0 for a negative or NaN delay). */
   add(callback: () => void, delayMs: number): QueuedTimer {
-    const entry: Entry = { at: this.#host.now() + (delayMs > 0 ? delayMs : 0), seq: this.#seq++, callback, index: this.#heap.length };
+    const now = this.#host.now();
+    const entry: Entry = { at: now + (delayMs > 0 ? delayMs : 0), seq: this.#seq++, callback, index: this.#heap.length };
     this.#heap.push(entry);
     this.#live++;
     this.#up(entry.index);
-    if (entry.at < this.#hostAt && !this.#firing) this.#arm();
+    if (!this.#firing && (entry.at < this.#hostAt || this.#hostLost(now))) this.#arm();
     return entry;
   }
 
@@ -134,12 +149,22 @@ export class TimerQueue {
     }
   };
 
-  /** Arms the host timer for the earliest timer, replacing any armed for later. */
+  /**
+   * Whether the armed host timer may never fire: overdue by far (cleared
+   * behind the queue's back), or set on timer functions since replaced.
+   */
+  #hostLost(now: number): boolean {
+    return this.#hostTimer !== undefined && (now > this.#hostAt + LOST_AFTER_MS || this.#host.lost());
+  }
+
+  /** Arms the host timer for the earliest timer, replacing any armed for later, or lost. */
   #arm(): void {
     const first = this.#heap[0]!;
     if (this.#hostTimer !== undefined) this.#host.clearTimeout(this.#hostTimer);
-    const delayMs = Math.min(Math.max(0, Math.ceil(first.at - this.#host.now())), this.#maxDelayMs);
-    this.#hostAt = first.at;
+    const now = this.#host.now();
+    const delayMs = Math.min(Math.max(0, Math.ceil(first.at - now)), this.#maxDelayMs);
+    // The earliest timer's due time (now, if that has passed), or the end of a step.
+    this.#hostAt = Math.min(Math.max(first.at, now), now + delayMs);
     this.#hostTimer = this.#host.setTimeout(this.#fire, delayMs);
   }
 

@@ -68,6 +68,52 @@ describe('TimerQueue', () => {
     });
   });
 
+  describe('should re-arm a host timer that may never fire', () => {
+    test('when the host timer was cleared behind its back and is long overdue, the next timer re-arms it', () => {
+      // Arrange
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: number[] = [];
+      queue.add(() => fired.push(1), 10);
+      host.drop();
+      host.advance(100);
+      // Act
+      queue.add(() => fired.push(2), 10);
+      queue.add(() => fired.push(3), 20);
+      // Assert
+      expect(host.sets).toBe(2); // re-armed once, not again for the next timer
+      host.advance(20);
+      expect(fired).toEqual([1, 2, 3]);
+      expect(host.armed).toEqual([]);
+    });
+
+    test('when the timer functions were replaced, the next timer re-arms it on the new ones and clears the old one', () => {
+      // Arrange
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: number[] = [];
+      queue.add(() => fired.push(1), 10);
+      host.swapped = true;
+      // Act
+      queue.add(() => fired.push(2), 20);
+      // Assert
+      expect(host.sets).toBe(2);
+      expect(host.armed).toEqual([{ at: 10 }]);
+      host.advance(20);
+      expect(fired).toEqual([1, 2]);
+      expect(host.turns).toBe(2);
+    });
+
+    test('when the host timer is only a little late, it is left armed', () => {
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      queue.add(noop, 10);
+      host.time = 30; // a busy event loop: the host timer has not run yet
+      queue.add(noop, 10);
+      expect(host.sets).toBe(1);
+    });
+  });
+
   describe('should keep the event loop turning', () => {
     test('when a callback sets a timer that is already due, it fires on a later turn', () => {
       const host = fakeHost();
@@ -206,8 +252,12 @@ interface FakeHost extends HostTimers {
   sets: number;
   /** Host timer callbacks run so far. */
   turns: number;
+  /** Set when the timer functions are replaced (as by test fakes); the next setTimeout is on the new ones. */
+  swapped: boolean;
   /** Moves host time on by `ms`, firing each armed host timer that falls due, in turn. */
   advance(ms: number): void;
+  /** Loses every armed host timer without firing it (as `vi.clearAllTimers()` does). */
+  drop(): void;
 }
 
 /** A host with virtual time; it fires its timers exactly when due. */
@@ -217,13 +267,16 @@ function fakeHost(): FakeHost {
     time: 0,
     sets: 0,
     turns: 0,
+    swapped: false,
     now: () => host.time,
+    lost: () => host.swapped,
     get armed() {
       return [...timers.values()].map(({ at }) => ({ at }));
     },
     setTimeout(callback, delayMs) {
       const handle = {};
       host.sets++;
+      host.swapped = false;
       timers.set(handle, { at: host.time + delayMs, callback });
       return handle;
     },
@@ -242,6 +295,7 @@ function fakeHost(): FakeHost {
       }
       host.time = Math.max(host.time, target);
     },
+    drop: () => timers.clear(),
   };
   return host;
 }
