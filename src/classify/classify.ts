@@ -67,7 +67,7 @@ export const classifyTokenResponse: Classifier<TokenSet> = (answer, context) => 
     return { type: 'invalid_response', message: `the transport returned ${value === null ? 'null' : typeof value}` };
   }
   const type = (value as { type?: unknown }).type;
-  if (typeof type === 'string' && OUTCOME_TYPES.has(type)) return value as TokenOutcome<TokenSet>;
+  if (typeof type === 'string' && OUTCOME_TYPES.has(type)) return checkedOutcome(value, 'the transport');
   if (isHttpTokenResponse(value)) return classifyHttpResponse(value, context.wallNow);
   const body = value as Record<string, unknown>;
   if (typeof body['error'] === 'string' && body['error'] !== '') {
@@ -78,3 +78,28 @@ export const classifyTokenResponse: Classifier<TokenSet> = (answer, context) => 
   if (token) return { type: 'success', token };
   return { type: 'unreadable_success', message: 'the answer holds neither an access token nor an OAuth error' };
 };
+
+/**
+ * An outcome as the engine needs it, or an `invalid_response` saying what is
+ * wrong with it: a known `type`, a `token` on a success, and an `error` with
+ * a string `code` on the three OAuth errors. Transports that return outcomes
+ * and custom classifiers both pass through it, so a malformed one ends the
+ * flow with a clear error instead of breaking it.
+ * @internal
+ */
+export function checkedOutcome<TToken>(value: unknown, source: string): TokenOutcome<TToken> {
+  const problem = outcomeProblem(value);
+  return problem === undefined ? (value as TokenOutcome<TToken>) : { type: 'invalid_response', message: `${source} returned ${problem}` };
+}
+
+function outcomeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `${value === null ? 'null' : typeof value} instead of an outcome`;
+  const outcome = value as { type?: unknown; token?: unknown; error?: { code?: unknown } | null };
+  if (typeof outcome.type !== 'string' || !OUTCOME_TYPES.has(outcome.type)) return `an outcome of unknown type ${JSON.stringify(String(outcome.type))}`;
+  if (outcome.type === 'success' && (typeof outcome.token !== 'object' || outcome.token === null)) return 'a success outcome without a token';
+  const needsError = outcome.type === 'access_denied' || outcome.type === 'expired_token' || outcome.type === 'oauth_error';
+  if (needsError && (typeof outcome.error !== 'object' || outcome.error === null || typeof outcome.error.code !== 'string')) {
+    return `an ${outcome.type} outcome without an error code`;
+  }
+  return undefined;
+}

@@ -281,9 +281,9 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
       // cancel() may have settled the login while the restart callback was deciding.
       if (this.#settled) return;
       this.#settled = true;
+      this.result.reject(error, error instanceof PollCancelledError);
       for (const emit of held) emit();
       if (error instanceof ExpiredTokenError || isExpiredTimeout(poll)) this.#listeners.emit('expired', expiredPayload(poll, error as TokenPollError));
-      this.result.reject(error, error instanceof PollCancelledError);
     } finally {
       if (this.#settled) this.#controller.abort();
     }
@@ -332,8 +332,8 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     if (this.#settled) return;
     this.#settled = true;
     this.#controller.abort(error);
-    this.#listeners.emit(event, Object.freeze({ error, attempt: 0, at: this.#clock.now() }) as never);
     this.result.reject(error, event === 'cancelled');
+    this.#listeners.emit(event, Object.freeze({ error, attempt: 0, at: this.#clock.now() }) as never);
   }
 }
 

@@ -1,4 +1,4 @@
-import { classifyTokenResponse, type Classifier, type TransportAnswer } from '../classify/classify.js';
+import { checkedOutcome, classifyTokenResponse, type Classifier, type TransportAnswer } from '../classify/classify.js';
 import { systemClock, type Clock, type TimerOptions } from '../clock/clock.js';
 import type { PollConfig } from '../core/config.js';
 import type { AbortEffect, PollEffect, PollInput } from '../core/input.js';
@@ -112,6 +112,8 @@ export class Poller<TToken> implements PollHandle<TToken> {
   /** Inputs raised while effects run, made only when one is. */
   #queue: [InputKind, unknown][] | undefined;
   #snapshot: PollState<TToken> | undefined;
+  /** Set once the flow has fully settled (result and terminal event); a crash before that still settles it as failed. */
+  #ended = false;
   #dispatching = false;
   #cancelling = false;
 
@@ -236,7 +238,8 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   #crash(error: unknown): void {
-    if (isTerminal(this.#state)) return;
+    // The state may already be terminal (it is updated in place) while settling itself threw: settle as failed then.
+    if (this.#ended) return;
     const failure = { kind: 'callback_error', message: `a callback threw: ${error instanceof Error ? error.message : String(error)}` } as const;
     Object.defineProperty(failure, 'cause', { value: error, enumerable: false });
     const from = this.#state.status;
@@ -313,7 +316,9 @@ export class Poller<TToken> implements PollHandle<TToken> {
 
   #classifyAnswer(answer: TransportAnswer): TokenOutcome<TToken> {
     try {
-      return this.#classify(answer, { wallNow: this.#clock.wallNow() });
+      const outcome = this.#classify(answer, { wallNow: this.#clock.wallNow() });
+      // The default classifier checks what it passes through; a custom one is checked here.
+      return this.#classify === classifyTokenResponse ? outcome : checkedOutcome<TToken>(outcome, 'the classifier');
     } catch (error) {
       return { type: 'transport_error', message: `the classifier threw: ${error instanceof Error ? error.message : String(error)}`, cause: error };
     }
@@ -331,6 +336,11 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   #settle(state: TerminalState<TToken>): void {
+    this.#finish(state);
+    this.#ended = true;
+  }
+
+  #finish(state: TerminalState<TToken>): void {
     try {
       this.#clearTimer();
     } catch {
@@ -342,10 +352,11 @@ export class Poller<TToken> implements PollHandle<TToken> {
     if (this.#onAbort && this.#signal && !this.#signal.aborted) this.#signal.removeEventListener('abort', this.#onAbort);
     const listeners = this.#listeners;
     this.#listeners = undefined;
+    // The result settles before the terminal event, so a listener already sees isCanceled (its callbacks run later anyway).
     if (state.status === 'granted') {
+      this.result.resolve(state.token);
       listeners?.emit('granted', Object.freeze({ token: state.token, attempt: state.attempt, at: state.at }));
       listeners?.clear();
-      this.result.resolve(state.token);
       return;
     }
     if (!listeners) {
@@ -354,11 +365,11 @@ export class Poller<TToken> implements PollHandle<TToken> {
       return;
     }
     const error = this.settledError();
+    this.result.reject(error, state.status === 'cancelled');
     const base = { error, attempt: state.attempt, at: state.at };
     const payload = state.status === 'expired' ? { ...base, source: state.source } : base;
     listeners.emit(state.status, Object.freeze(payload) as never);
     listeners.clear();
-    this.result.reject(error, state.status === 'cancelled');
   }
 
   /** The error the result rejects with, made from the terminal state; the result asks for it at most once. @internal */

@@ -46,6 +46,7 @@ export class CancelableResult<T> implements CancelablePromise<T> {
   #promise: Promise<T> | undefined;
   #resolve: ((value: T) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
+  #cancel: ((reason?: unknown) => void) | undefined;
 
   constructor(target: CancelTarget) {
     this.#target = target;
@@ -55,8 +56,9 @@ export class CancelableResult<T> implements CancelablePromise<T> {
     return this.#status === CANCELLED;
   }
 
-  cancel(reason?: unknown): void {
-    this.#target.cancel(reason);
+  /** Bound on first read, so `const { cancel } = result` and `signal.addEventListener('abort', result.cancel)` work (as with p-cancelable). */
+  get cancel(): (reason?: unknown) => void {
+    return (this.#cancel ??= (reason?: unknown) => this.#target.cancel(reason));
   }
 
   then<TResult1 = T, TResult2 = never>(

@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   ErrorCode,
   ExpiredTokenError,
+  InvalidResponseError,
   LostGrantError,
   OAuthError,
   PollCancelledError,
@@ -385,6 +386,34 @@ describe('pollToken', () => {
       });
       const poll = pollToken({ transport: () => ({ type: 'authorization_pending' }), clock: broken, expiresInSeconds: 600 });
       await expect(poll.result).rejects.toBeInstanceOf(CallbackError);
+    });
+
+    test.each([
+      ['an access_denied outcome without its error', { type: 'access_denied' }, /the transport returned an access_denied outcome without an error code/],
+      ['a success without a token', { type: 'success' }, /the transport returned a success outcome without a token/],
+      ['an oauth_error whose code is not a string', { type: 'oauth_error', error: { code: 42 } }, /an oauth_error outcome without an error code/],
+    ])('when a transport returns %s, the flow fails with InvalidResponseError', async (_name, malformed, message) => {
+      const clock = new ManualClock();
+      const poll = pollToken({ transport: scriptedTransport([malformed as unknown as ScriptStep], { clock }), clock, expiresInSeconds: 600, intervalSeconds: 1 });
+      const result = await clock.runUntilSettled(poll.result);
+      const error = (result as PromiseRejectedResult).reason as InvalidResponseError;
+      expect(error).toBeInstanceOf(InvalidResponseError);
+      expect(error.message).toMatch(message);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when a custom classifier returns a malformed outcome, with or without listeners, the flow fails instead of hanging', async () => {
+      for (const listen of [true, false]) {
+        const clock = new ManualClock();
+        const classify = (): never => ({ type: 'expired_token' }) as never;
+        const poll = pollToken({ transport: () => ({}), classify, clock, expiresInSeconds: 600, intervalSeconds: 1 });
+        const failed = vi.fn();
+        if (listen) poll.on('failed', failed);
+        const result = await clock.runUntilSettled(poll.result);
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(InvalidResponseError);
+        expect(((result as PromiseRejectedResult).reason as Error).message).toMatch(/the classifier returned an expired_token outcome without an error code/);
+        expect(failed).toHaveBeenCalledTimes(listen ? 1 : 0);
+      }
     });
   });
 
