@@ -40,17 +40,18 @@ export interface Clock {
 const wholeMillisecondsNow = (): number => Math.ceil(performance.now());
 
 /**
- * The host timers of the system clock: the global `setTimeout`, looked up at
- * each call (so test fakes that replace it are seen), optionally unref'd. A
- * timer is cleared with the `clearTimeout` of the same globals it was set
- * with, and taken for lost once the global `setTimeout` is another one
- * (fakes installed or removed since).
+ * The host timers of the system clock: `performance.now()` with its fraction
+ * (so no timer fires before its delay has truly passed), and the global
+ * `setTimeout`, looked up at each call (so test fakes that replace it are
+ * seen), optionally unref'd. A timer is cleared with the `clearTimeout` of
+ * the same globals it was set with, and taken for lost once the global
+ * `setTimeout` is another one (fakes installed or removed since).
  */
 function globalTimers(unref: boolean): HostTimers {
   let setWith: typeof globalThis.setTimeout | undefined;
   let clearWith: typeof globalThis.clearTimeout | undefined;
   return {
-    now: wholeMillisecondsNow,
+    now: () => performance.now(),
     setTimeout(callback, delayMs) {
       setWith = globalThis.setTimeout;
       clearWith = globalThis.clearTimeout;

@@ -3,7 +3,7 @@
  * @internal
  */
 export interface HostTimers {
-  /** Monotonic milliseconds. */
+  /** Monotonic milliseconds, with their fraction: a timer is due once this reaches its time. */
   now(): number;
   /** Arms one timer; `delayMs` is already capped and never negative. */
   setTimeout(callback: () => void, delayMs: number): unknown;
@@ -22,15 +22,35 @@ export interface QueuedTimer {
   readonly at: number;
 }
 
-/** A timer as the queue keeps it: its place in the heap is updated as it moves. */
+/** A timer as the queue keeps it. */
 interface Entry extends QueuedTimer {
   readonly at: number;
   /** Creation order, so timers due at the same time fire in the order they were set. */
   readonly seq: number;
-  /** What to call; `undefined` once removed (the entry may stay in the heap until it surfaces). */
+  /**
+   * What to call; `undefined` once fired or removed. An entry is in the heap
+   * while it has one (a removed one may stay there until it surfaces).
+   */
   callback: (() => void) | undefined;
-  /** Its index in the heap, or -1 once it has left it. */
-  index: number;
+}
+
+type EntryClass = new (at: number, seq: number, callback: () => void) => Entry;
+
+/**
+ * A class of entries for one queue: `remove` tells its own entries from
+ * another queue's with `instanceof`, and the entries need no field for it.
+ */
+function entryClass(): EntryClass {
+  return class {
+    readonly at: number;
+    readonly seq: number;
+    callback: (() => void) | undefined;
+    constructor(at: number, seq: number, callback: () => void) {
+      this.at = at;
+      this.seq = seq;
+      this.callback = callback;
+    }
+  };
 }
 
 /**
@@ -60,6 +80,11 @@ const LOST_AFTER_MS = 50;
  * queue holds nothing alive. A host timer that may never fire (test fakes
  * removed or cleared it) is replaced when the next timer is added.
  *
+ * A timer is due `delayMs` after the host's time when it was added, fraction
+ * included, and fires once the host's time reaches that: never before its
+ * delay has passed, even when the host timer fires early (Node's count whole
+ * milliseconds of a loop time that lags behind).
+ *
  * Timers due at the same time fire in the order they were set. A callback runs
  * synchronously after the previous one, without a microtask checkpoint in
  * between (Node runs one between its own timers). A timer set by a callback
@@ -70,6 +95,7 @@ export class TimerQueue {
   readonly #host: HostTimers;
   readonly #maxDelayMs: number;
   readonly #heap: Entry[] = [];
+  readonly #Entry: EntryClass = entryClass();
   /** Entries in the heap not yet removed. */
   #live = 0;
   #seq = 0;
@@ -96,21 +122,19 @@ export class TimerQueue {
   /** Calls `callback` once, `delayMs` from now (0 for a negative or NaN delay). */
   add(callback: () => void, delayMs: number): QueuedTimer {
     const now = this.#host.now();
-    const entry: Entry = { at: now + (delayMs > 0 ? delayMs : 0), seq: this.#seq++, callback, index: this.#heap.length };
-    this.#heap.push(entry);
+    const entry = new this.#Entry(now + (delayMs > 0 ? delayMs : 0), this.#seq++, callback);
     this.#live++;
-    this.#up(entry.index);
+    this.#up(this.#heap.push(entry) - 1);
     if (!this.#firing && (entry.at < this.#hostAt || this.#hostLost(now))) this.#arm();
     return entry;
   }
 
   /** Cancels a timer that `add` returned; does nothing if it already fired, was removed, or is not one of this queue's. */
   remove(timer: unknown): void {
-    const entry = timer as Entry;
+    if (!(timer instanceof this.#Entry) || timer.callback === undefined) return;
     const heap = this.#heap;
-    if (typeof entry !== 'object' || entry === null || heap[entry.index] !== entry || entry.callback === undefined) return;
     // Marked, not sifted out: #fire skips it, and the heap is compacted once half of it is removed entries.
-    entry.callback = undefined;
+    timer.callback = undefined;
     this.#live--;
     // An emptied queue lets go of its host timer; otherwise an early wake-up just re-arms it.
     if (this.#live === 0) this.#clear();
@@ -176,7 +200,6 @@ export class TimerQueue {
 
   /** Drops every entry (all removed) and the host timer. */
   #clear(): void {
-    for (const entry of this.#heap) entry.index = -1;
     this.#heap.length = 0;
     this.#disarm();
   }
@@ -185,24 +208,17 @@ export class TimerQueue {
   #compact(): void {
     const heap = this.#heap;
     let kept = 0;
-    for (const entry of heap) {
-      if (entry.callback === undefined) entry.index = -1;
-      else heap[kept++] = entry;
-    }
+    for (const entry of heap) if (entry.callback !== undefined) heap[kept++] = entry;
     heap.length = kept;
-    for (let i = 0; i < kept; i++) heap[i]!.index = i;
     for (let i = (kept >> 1) - 1; i >= 0; i--) this.#down(i);
   }
 
   /** Removes the earliest timer. */
   #pop(): void {
     const heap = this.#heap;
-    const top = heap[0]!;
-    top.index = -1;
     const last = heap.pop()!;
-    if (last === top) return;
+    if (heap.length === 0) return;
     heap[0] = last;
-    last.index = 0;
     this.#down(0);
   }
 
@@ -214,11 +230,9 @@ export class TimerQueue {
       const parent = heap[parentIndex]!;
       if (!before(entry, parent)) break;
       heap[index] = parent;
-      parent.index = index;
       index = parentIndex;
     }
     heap[index] = entry;
-    entry.index = index;
   }
 
   #down(index: number): void {
@@ -232,11 +246,9 @@ export class TimerQueue {
       const smallest = heap[child]!;
       if (!before(smallest, entry)) break;
       heap[index] = smallest;
-      smallest.index = index;
       index = child;
     }
     heap[index] = entry;
-    entry.index = index;
   }
 }
 

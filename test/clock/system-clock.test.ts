@@ -3,9 +3,30 @@ import { systemClock } from '../../src/clock/index.js';
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('systemClock', () => {
+  describe('should never fire a timer before its delay has passed', () => {
+    test('when the host timer fires early, in the millisecond the timer is due in', () => {
+      // Arrange: set at 100.9 ms (now() reads 101), so due at 107.9.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const performanceNow = vi.spyOn(performance, 'now').mockReturnValue(100.9);
+      const fired = vi.fn();
+      systemClock.setTimeout(fired, 7);
+      expect(systemClock.now()).toBe(101);
+      // Act: the host timer fires at 107.2 (Node's count whole milliseconds of a loop time that lags).
+      performanceNow.mockReturnValue(107.2);
+      vi.advanceTimersByTime(8);
+      // Assert
+      expect(fired).not.toHaveBeenCalled();
+      performanceNow.mockReturnValue(108);
+      vi.advanceTimersByTime(1);
+      expect(fired).toHaveBeenCalledOnce();
+      expect(vi.getTimerCount()).toBe(0);
+    });
+  });
+
   describe('should survive test fakes that take its host timer away', () => {
     test('when a timer is left pending on fake timers that are then removed, a later real timer still fires', async () => {
       // Arrange: the shared host timer is armed on the fake setTimeout, which is then uninstalled.

@@ -68,6 +68,23 @@ describe('TimerQueue', () => {
     });
   });
 
+  describe('should never fire a timer before its delay has passed', () => {
+    test('when host time has a fraction and host timers fire early, it waits out the whole delay', () => {
+      // Arrange: the host's clock reads 100.9, and its timers fire 0.8 ms early (as Node's may: they count whole milliseconds).
+      const host = fakeHost(0.8);
+      const queue = new TimerQueue(host, MAX);
+      host.time = 100.9;
+      const firedAt: number[] = [];
+      // Act
+      queue.add(() => firedAt.push(host.time), 7);
+      host.advance(20);
+      // Assert
+      expect(firedAt).toHaveLength(1);
+      expect(firedAt[0]).toBeGreaterThanOrEqual(100.9 + 7);
+      expect(host.armed).toEqual([]);
+    });
+  });
+
   describe('should re-arm a host timer that may never fire', () => {
     test('when the host timer was cleared behind its back and is long overdue, the next timer re-arms it', () => {
       // Arrange
@@ -260,8 +277,8 @@ interface FakeHost extends HostTimers {
   drop(): void;
 }
 
-/** A host with virtual time; it fires its timers exactly when due. */
-function fakeHost(): FakeHost {
+/** A host with virtual time; it fires its timers when due, or `earlyMs` before. */
+function fakeHost(earlyMs = 0): FakeHost {
   const timers = new Map<object, { at: number; callback: () => void }>();
   const host: FakeHost = {
     time: 0,
@@ -277,7 +294,7 @@ function fakeHost(): FakeHost {
       const handle = {};
       host.sets++;
       host.swapped = false;
-      timers.set(handle, { at: host.time + delayMs, callback });
+      timers.set(handle, { at: host.time + delayMs - earlyMs, callback });
       return handle;
     },
     clearTimeout(handle) {
