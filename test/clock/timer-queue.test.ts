@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { TimerQueue, type HostTimers } from '../../src/clock/timer-queue.js';
+import { TimerQueue, type HostTimers, type QueuedTimer } from '../../src/clock/timer-queue.js';
 
 describe('TimerQueue', () => {
   describe('should hold many timers on one host timer', () => {
@@ -173,6 +173,85 @@ describe('TimerQueue', () => {
       expect(() => host.advance(10)).toThrow('boom');
       host.advance(0);
       expect(fired).toEqual([2]);
+      expect(host.armed).toEqual([]);
+    });
+  });
+
+  describe('should let a callback remove timers', () => {
+    test('when it removes another timer due in the same turn, that one does not fire', () => {
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: string[] = [];
+      queue.add(() => {
+        fired.push('a');
+        queue.remove(b);
+      }, 10);
+      const b = queue.add(() => fired.push('b'), 10);
+      queue.add(() => fired.push('c'), 10);
+      host.advance(10);
+      expect(fired).toEqual(['a', 'c']);
+      expect(queue.size).toBe(0);
+      expect(host.armed).toEqual([]);
+    });
+
+    test('when it removes the last live timer and adds a new one, the new one fires, on one host timer', () => {
+      // Arrange
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: string[] = [];
+      queue.add(() => {
+        fired.push('a');
+        queue.remove(b);
+        queue.add(() => fired.push('c'), 5);
+      }, 10);
+      const b = queue.add(() => fired.push('b'), 10);
+      // Act
+      host.advance(10);
+      // Assert
+      expect(queue.size).toBe(1);
+      expect(host.armed).toEqual([{ at: 15 }]);
+      host.advance(5);
+      expect(fired).toEqual(['a', 'c']);
+      expect(host.armed).toEqual([]);
+    });
+
+    test('when it removes itself, nothing else changes', () => {
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: string[] = [];
+      const self = queue.add(() => {
+        fired.push('self');
+        queue.remove(self);
+      }, 10);
+      queue.add(() => fired.push('next'), 10);
+      queue.add(() => fired.push('later'), 20);
+      host.advance(10);
+      expect(fired).toEqual(['self', 'next']);
+      expect(queue.size).toBe(1);
+      host.advance(10);
+      expect(fired).toEqual(['self', 'next', 'later']);
+      expect(host.armed).toEqual([]);
+    });
+
+    test('when it removes two of every three timers, some due in the same turn, the rest fire in order', () => {
+      // Arrange: the remover is set first, so it fires first among the timers due at 0.
+      const host = fakeHost();
+      const queue = new TimerQueue(host, MAX);
+      const fired: number[] = [];
+      const handles: QueuedTimer[] = [];
+      queue.add(() => {
+        for (let i = 0; i < 300; i++) if (i % 3 !== 0) queue.remove(handles[i]);
+      }, 0);
+      const delayOf = (i: number): number => (i * 7919) % 100;
+      for (let i = 0; i < 300; i++) handles.push(queue.add(() => fired.push(i), delayOf(i)));
+      // Act
+      host.advance(0);
+      // Assert
+      expect(fired).toEqual([0]); // 100 and 200, also due at 0, were removed
+      expect(queue.size).toBe(99);
+      host.advance(100);
+      const kept = Array.from({ length: 100 }, (_, k) => k * 3);
+      expect(fired).toEqual(kept.sort((a, b) => delayOf(a) - delayOf(b) || a - b));
       expect(host.armed).toEqual([]);
     });
   });
