@@ -1,8 +1,10 @@
 import { TimerQueue, type HostTimers } from './timer-queue.js';
 
 /**
- * The largest delay `setTimeout` honours (2³¹ − 1 ms, about 24.8 days).
- * Longer delays fire at once in Node and browsers, so every clock caps them.
+ * The largest delay the global `setTimeout` honours: 2³¹ − 1 ms, about 24.8
+ * days. Node runs a longer one after 1 ms (with a `TimeoutOverflowWarning`),
+ * and browsers run it at once. {@link systemClock} waits longer delays out in
+ * steps of at most this.
  * @group Clock
  */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
@@ -69,13 +71,34 @@ const refQueue = /* @__PURE__ */ new TimerQueue(globalTimers(false), MAX_TIMER_D
 const unrefQueue = /* @__PURE__ */ new TimerQueue(globalTimers(true), MAX_TIMER_DELAY_MS);
 
 /**
- * The real clock: `performance.now()` (in whole milliseconds, rounded up),
- * `Date.now()`, and timers on the global `setTimeout`. Its timers share one
- * host timer (two: one for `unref` timers), ordered in a heap, so a process
- * holding many flows holds one host timer rather than one per flow, and
- * setting or clearing a timer costs a heap update. Any delay is honoured, even past {@link MAX_TIMER_DELAY_MS}
- * (the host timer is then re-armed in steps). When no timer is pending, no
- * host timer is armed.
+ * The real clock: `performance.now()` in whole milliseconds, rounded up;
+ * `Date.now()`; and timers on the global `setTimeout`.
+ *
+ * Its timers share one host timer (two: one more for `unref` timers), ordered
+ * in a heap, so a process holding many flows holds one host timer rather than
+ * one per flow, and setting or clearing a timer costs a heap update. When no
+ * timer is pending, no host timer is armed. Unlike the global timers:
+ *
+ * - A timer fires once `performance.now()`, fraction included, has moved on
+ *   by its delay: never earlier, even when the host timer fires early.
+ * - Any delay is honoured: one past {@link MAX_TIMER_DELAY_MS} is waited out
+ *   in steps.
+ * - Timers due in the same turn run back to back, earliest first (ties in the
+ *   order they were set), with no microtask checkpoint between them (Node runs
+ *   one between its own timers). A timer set by one of them fires on a later
+ *   turn, even if already due. The time is read every 64 callbacks: once 5 ms
+ *   have passed, the timers still due wait for a later turn, so I/O can run.
+ * - A callback that throws sends its error to the host, as any timer callback
+ *   does (`uncaughtException` in Node); the timers still due run on a later
+ *   turn.
+ * - `setTimeout` returns a handle of its own, not a Node `Timeout`: it has no
+ *   `ref()`, `unref()` or `hasRef()` (pass `{ unref: true }` instead).
+ *   `clearTimeout` does nothing with a handle from the global `setTimeout`,
+ *   or anything else it did not hand out.
+ * - If test fakes take the host timer away, the next timer set arms a new
+ *   one: at once if the global `setTimeout` was replaced since
+ *   (`vi.useFakeTimers()`, `vi.useRealTimers()`), or once the lost timer is
+ *   50 ms overdue (`vi.clearAllTimers()`).
  * @group Clock
  */
 export const systemClock: Clock = Object.freeze({

@@ -27,6 +27,40 @@ describe('systemClock', () => {
     });
   });
 
+  describe('should run timers due together back to back', () => {
+    test('when two are due in the same turn, a microtask queued by the first runs after the second', async () => {
+      const order: string[] = [];
+      await new Promise<void>((resolve) => {
+        systemClock.setTimeout(() => {
+          queueMicrotask(() => order.push('microtask'));
+          order.push('first');
+        }, 5);
+        systemClock.setTimeout(() => {
+          order.push('second');
+          resolve();
+        }, 5);
+      });
+      expect(order).toEqual(['first', 'second', 'microtask']);
+    });
+  });
+
+  describe('should hand out handles of its own', () => {
+    test('when given a handle from the global setTimeout, clearTimeout leaves that timer alone', () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const fired = vi.fn();
+      const native = setTimeout(fired, 5);
+      systemClock.clearTimeout(native);
+      vi.advanceTimersByTime(5);
+      expect(fired).toHaveBeenCalledOnce();
+    });
+
+    test('when a timer is set, its handle is not a Node Timeout', () => {
+      const handle = systemClock.setTimeout(noop, 5) as object;
+      systemClock.clearTimeout(handle);
+      for (const method of ['ref', 'unref', 'hasRef', 'refresh']) expect(handle).not.toHaveProperty(method);
+    });
+  });
+
   describe('should survive test fakes that take its host timer away', () => {
     test('when a timer is left pending on fake timers that are then removed, a later real timer still fires', async () => {
       // Arrange: the shared host timer is armed on the fake setTimeout, which is then uninstalled.
