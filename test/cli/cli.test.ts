@@ -17,7 +17,7 @@ describe('the tokenpoll CLI', () => {
   const tempHome = useTempDirs('tokenpoll-home-');
 
   describe('help and usage', () => {
-    test.each([[['--help']], [['help']], [['demo', '--help']], [['login', '--help']], [['help', 'login']], [['demo', '-h']]])(
+    test.each([[['--help']], [['help']], [['demo', '--help']], [['login', '--help']], [['help', 'login']], [['demo', '-h']], [['aws', '--help']], [['help', 'aws']]])(
       'should print help for %j on stderr and exit 0',
       async (args) => {
         const run = await runCli(args);
