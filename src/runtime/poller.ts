@@ -348,8 +348,12 @@ export class Poller<TToken> implements PollHandle<TToken> {
     }
     this.#request?.abort(new DOMException('The poll has settled', 'AbortError'));
     this.#request = undefined;
-    // Once the signal has fired, its once-listener is already gone.
-    if (this.#onAbort && this.#signal && !this.#signal.aborted) this.#signal.removeEventListener('abort', this.#onAbort);
+    // Once the signal has fired, its once-listener is already gone. A signal that throws here cannot keep the flow from settling.
+    try {
+      if (this.#onAbort && this.#signal && !this.#signal.aborted) this.#signal.removeEventListener('abort', this.#onAbort);
+    } catch {
+      // Best effort, as for the timer above.
+    }
     const listeners = this.#listeners;
     this.#listeners = undefined;
     // The result settles before the terminal event, so a listener already sees isCanceled (its callbacks run later anyway).

@@ -402,6 +402,16 @@ describe('pollToken', () => {
       expect(clock.pendingTimers).toBe(0);
     });
 
+    test("when the caller's signal throws on removeEventListener, the flow still settles and leaves nothing behind", async () => {
+      const clock = new ManualClock();
+      const signal = { aborted: false, addEventListener: () => {}, removeEventListener: () => { throw new Error('signal bug'); } } as unknown as AbortSignal;
+      const poll = pollToken({ transport: scriptedTransport([grant], { clock }), clock, signal, expiresInSeconds: 600, intervalSeconds: 1 });
+      const result = await clock.runUntilSettled(poll.result, { maxSteps: 10 });
+      expect(result).toEqual({ status: 'fulfilled', value: token });
+      expect(poll.state.status).toBe('granted');
+      expect(clock.pendingTimers).toBe(0);
+    });
+
     test('when a custom classifier returns a malformed outcome, with or without listeners, the flow fails instead of hanging', async () => {
       for (const listen of [true, false]) {
         const clock = new ManualClock();
