@@ -1,7 +1,8 @@
-import { nonNegative, type BackoffStrategy } from './types.js';
+import { nonNegative, withMaxDelay, type BackoffStrategy } from './types.js';
 
 /**
- * Caps any strategy at `maxDelayMs`.
+ * Caps any strategy at `maxDelayMs` (the strategy's own, if lower, is kept),
+ * and carries that cap.
  * @example
  * ```ts
  * import { capBackoff, linearBackoff } from 'tokenpoll';
@@ -12,5 +13,6 @@ import { nonNegative, type BackoffStrategy } from './types.js';
  */
 export function capBackoff(strategy: BackoffStrategy, maxDelayMs: number): BackoffStrategy {
   nonNegative('maxDelayMs', maxDelayMs);
-  return (context) => Math.min(maxDelayMs, strategy(context));
+  const cap = strategy.maxDelayMs !== undefined && strategy.maxDelayMs < maxDelayMs ? strategy.maxDelayMs : maxDelayMs;
+  return withMaxDelay((context) => Math.min(maxDelayMs, strategy(context)), cap);
 }

@@ -1,4 +1,4 @@
-import { nonNegative, type BackoffStrategy } from './types.js';
+import { nonNegative, withMaxDelay, type BackoffContext, type BackoffStrategy } from './types.js';
 
 /**
  * How to spread retries of many clients apart.
@@ -26,6 +26,7 @@ export interface ExponentialBackoffOptions {
 /**
  * Exponential backoff with jitter: the exponential is
  * `initialDelayMs × factor^(attempt − 1)`, capped at `maxDelayMs`, then jittered.
+ * The strategy carries its `maxDelayMs`.
  *
  * @example
  * Full jitter, replayable with a fixed random value.
@@ -47,6 +48,10 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
   // initial × factor^n overflows to Infinity for large n; 0 × Infinity would be NaN, so 0 stays 0.
   const exponential = (attempt: number): number =>
     initial === 0 ? 0 : Math.min(max, initial * factor ** Math.max(0, attempt - 1));
+  return withMaxDelay(jittered(jitter, initial, max, exponential), max);
+}
+
+function jittered(jitter: Jitter, initial: number, max: number, exponential: (attempt: number) => number): (context: BackoffContext) => number {
   switch (jitter) {
     case 'none':
       return ({ attempt }) => exponential(attempt);

@@ -1,4 +1,4 @@
-import { nonNegative, type BackoffStrategy } from './types.js';
+import { nonNegative, withMaxDelay, type BackoffStrategy } from './types.js';
 
 /** Options for {@link linearBackoff}. @group Backoff */
 export interface LinearBackoffOptions {
@@ -11,7 +11,8 @@ export interface LinearBackoffOptions {
 }
 
 /**
- * Grows by a fixed step: `initialDelayMs + (attempt - 1) * incrementMs`, capped.
+ * Grows by a fixed step: `initialDelayMs + (attempt - 1) * incrementMs`,
+ * capped at `maxDelayMs`, which the strategy carries.
  * @example
  * ```ts
  * import { linearBackoff } from 'tokenpoll';
@@ -24,5 +25,5 @@ export function linearBackoff(options: LinearBackoffOptions = {}): BackoffStrate
   const initial = nonNegative('initialDelayMs', options.initialDelayMs ?? 1000);
   const step = nonNegative('incrementMs', options.incrementMs ?? 1000);
   const max = nonNegative('maxDelayMs', options.maxDelayMs ?? 60_000);
-  return ({ attempt }) => Math.min(max, initial + Math.max(0, attempt - 1) * step);
+  return withMaxDelay(({ attempt }) => Math.min(max, initial + Math.max(0, attempt - 1) * step), max);
 }

@@ -1,5 +1,5 @@
 import type { PollStatus } from './state.js';
-import type { RetryableOutcome } from './outcome.js';
+import type { OAuthErrorDetail, RetryableOutcome } from './outcome.js';
 
 /**
  * The lifecycle events the state machine itself emits (everything but the
@@ -12,7 +12,7 @@ export interface CoreEvents {
   stateChange: StateChangeEvent;
   /** A token request is about to be sent. */
   attempt: AttemptEvent;
-  /** The server answered `authorization_pending`. */
+  /** The server answered `authorization_pending`, or an error code the caller listed in `pendingErrorCodes`. */
   pending: PendingEvent;
   /** The server answered `slow_down`. */
   slowDown: SlowDownEvent;
@@ -45,7 +45,8 @@ export interface AttemptEvent {
 }
 
 /**
- * `authorization_pending`: the user has not answered yet.
+ * `authorization_pending`: the user has not answered yet. Also emitted, with
+ * `error`, for an answer whose error code is in `pendingErrorCodes`.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
  * @group Events
  */
@@ -56,6 +57,8 @@ export interface PendingEvent {
   readonly at: number;
   /** How long until the next poll. */
   readonly nextPollInMs: number;
+  /** The server's error, when an error code from `pendingErrorCodes` was waited out as pending. */
+  readonly error?: OAuthErrorDetail;
 }
 
 /**

@@ -58,8 +58,10 @@ export interface ActiveState {
   readonly faults: number;
   /** The previous transient backoff delay (0 after a reset). */
   readonly backoffMs: number;
-  /** Consecutive `slow_down` answers whose spacing complied with the floor. */
+  /** Consecutive `slow_down` answers whose spacing complied with the floor (the first request's measured from when the code was issued). */
   readonly compliantSlowDowns: number;
+  /** Consecutive answers with a code from `pendingErrorCodes`, waited out as pending. Reset by `authorization_pending` and `slow_down`. */
+  readonly pendingErrors: number;
   /** Whether the clock-drift warning has been emitted. */
   readonly driftWarned: boolean;
 }

@@ -3,7 +3,7 @@ import { backoffDelay, transientWaitMs } from '../backoff/transient.js';
 import type { ConfigWarning, PollConfig } from './config.js';
 import { summarizeFault, type CoreEvents } from './events.js';
 import type { AbortEffect, PollEffect, PollInput } from './input.js';
-import type { InvalidResponseOutcome, TokenOutcome, TransientOutcome, UnreadableSuccessOutcome } from './outcome.js';
+import type { InvalidResponseOutcome, OAuthErrorDetail, TokenOutcome, TransientOutcome, UnreadableSuccessOutcome } from './outcome.js';
 import { isTerminal, type ActiveState, type ExpiredState, type Failure, type IdleState, type PollState, type TerminalState } from './state.js';
 
 /**
@@ -140,6 +140,7 @@ function start<TToken>(config: PollConfig, now: number, effects: Effects<TToken>
     backoffMs: 0,
     compliantSlowDowns: 0,
     driftWarned: false,
+    pendingErrors: 0,
   };
   const expired = overdue(state, now);
   if (expired) return settle(state, expired, 0, now, effects);
@@ -182,7 +183,10 @@ function onResponse<TToken>(
     case 'expired_token':
       return settle(state, { status: 'expired', source: 'server', error: outcome.error }, attempt, now, effects);
     case 'oauth_error':
-      return settle(state, { status: 'failed', failure: { kind: 'oauth_error', error: outcome.error } }, attempt, now, effects);
+      if (!isPendingError(state, outcome.error, config)) {
+        return settle(state, { status: 'failed', failure: { kind: 'oauth_error', error: outcome.error } }, attempt, now, effects);
+      }
+      break;
     case 'unreadable_success':
       return settle(state, { status: 'failed', failure: lostGrant(outcome) }, attempt, now, effects);
     case 'invalid_response':
@@ -195,21 +199,45 @@ function onResponse<TToken>(
   const expired = overdue(state, now);
   if (expired) return settle(state, expired, attempt, now, effects);
   switch (outcome.type) {
-    case 'authorization_pending': {
-      const dueAt = Math.max(now, intervalBase(state, now, config) + state.intervalMs);
-      if (state.status !== 'pending') announce(effects, 'stateChange', { from: state.status, to: 'pending', at: now });
-      if (effects.emits) announce(effects, 'pending', { attempt, at: now, nextPollInMs: cutWait(state, now, dueAt - now) });
-      const next = draft(state, effects);
-      next.faults = 0;
-      next.backoffMs = 0;
-      next.compliantSlowDowns = 0;
-      return waitUntil(next, 'pending', dueAt, now, effects, next.intervalMs, true);
-    }
+    case 'authorization_pending':
+      return onPending<TToken>(state, now, config, effects, undefined);
+    case 'oauth_error':
+      // A code the caller listed in pendingErrorCodes, within its budget (checked above).
+      return onPending<TToken>(state, now, config, effects, outcome.error);
     case 'slow_down':
       return onSlowDown<TToken>(state, outcome.interval, now, config, effects);
     default:
       return onFault<TToken>(state, outcome, now, random, config, effects);
   }
+}
+
+/**
+ * `authorization_pending`, or (with `error`) an answer whose code is in
+ * `pendingErrorCodes`: waits the interval floor and polls again. Only the
+ * latter counts towards `maxPendingErrors`; a real `authorization_pending`
+ * resets the count.
+ */
+function onPending<TToken>(state: Active, now: number, config: PollConfig, effects: Effects<TToken>, error: OAuthErrorDetail | undefined): PollState<TToken> {
+  const attempt = state.attempt;
+  const dueAt = Math.max(now, intervalBase(state, now, config) + state.intervalMs);
+  const pendingErrors = error === undefined ? 0 : state.pendingErrors + 1;
+  if (state.status !== 'pending') announce(effects, 'stateChange', { from: state.status, to: 'pending', at: now });
+  if (effects.emits) {
+    const event: { -readonly [K in keyof CoreEvents['pending']]: CoreEvents['pending'][K] } = { attempt, at: now, nextPollInMs: cutWait(state, now, dueAt - now) };
+    if (error !== undefined) event.error = error;
+    announce(effects, 'pending', event);
+  }
+  const next = draft(state, effects);
+  next.faults = 0;
+  next.backoffMs = 0;
+  next.compliantSlowDowns = 0;
+  next.pendingErrors = pendingErrors;
+  return waitUntil(next, 'pending', dueAt, now, effects, next.intervalMs, true);
+}
+
+/** Whether an OAuth error is one the caller listed in `pendingErrorCodes`, with budget left to wait it out. */
+function isPendingError(state: Active, error: OAuthErrorDetail, config: PollConfig): boolean {
+  return config.pendingErrors.codes.has(error.code) && state.pendingErrors < config.pendingErrors.max;
 }
 
 function onSlowDown<TToken>(state: Active, interval: unknown, now: number, config: PollConfig, effects: Effects<TToken>): PollState<TToken> {
@@ -218,10 +246,9 @@ function onSlowDown<TToken>(state: Active, interval: unknown, now: number, confi
   const previousStatus = state.status;
   const base = intervalBase(state, now, config);
   const intervalMs = slowDownInterval(previousIntervalMs, serverMs);
-  const compliant =
-    state.previousRequestAt !== undefined &&
-    state.lastRequestAt !== undefined &&
-    state.lastRequestAt - state.previousRequestAt >= previousIntervalMs;
+  // The first request has no earlier one: it is measured from when the code was issued, where the server counts from.
+  const since = state.previousRequestAt ?? issuedAt(state, config);
+  const compliant = state.lastRequestAt !== undefined && state.lastRequestAt - since >= previousIntervalMs;
   const compliantSlowDowns = compliant ? state.compliantSlowDowns + 1 : 0;
   const warnDrift = !state.driftWarned && compliantSlowDowns >= config.driftThreshold;
   // `state` may be the very object `raised` is (sink.inPlace): everything read from it is read above.
@@ -230,6 +257,7 @@ function onSlowDown<TToken>(state: Active, interval: unknown, now: number, confi
   raised.faults = 0;
   raised.backoffMs = 0;
   raised.compliantSlowDowns = compliantSlowDowns;
+  raised.pendingErrors = 0;
   raised.driftWarned = raised.driftWarned || warnDrift;
   if (previousStatus !== 'slow-down') announce(effects, 'stateChange', { from: previousStatus, to: 'slow-down', at: now });
   if (effects.emits) {
@@ -272,7 +300,8 @@ function onFault<TToken>(
   const backoffMs = backoffDelay(config.backoff, { attempt: faults, previousDelayMs: state.backoffMs, random });
   let delayMs = transientWaitMs(state.intervalMs, backoffMs, 'retryAfterMs' in fault ? fault.retryAfterMs : undefined);
   // RFC 8628 §3.5: after a connection timeout, reduce the polling frequency; doubling is recommended.
-  if (fault.type === 'timeout') delayMs = Math.max(delayMs, state.lastWaitMs * 2);
+  // The doubling stops at the backoff's cap, but never cuts what the floor, the backoff or Retry-After ask for.
+  if (fault.type === 'timeout') delayMs = Math.max(delayMs, Math.min(state.lastWaitMs * 2, timeoutCeilingMs(config)));
   if (state.status !== 'retrying') announce(effects, 'stateChange', { from: state.status, to: 'retrying', at: now });
   if (effects.emits) {
     announce(effects, 'retry', {
@@ -289,6 +318,17 @@ function onFault<TToken>(
   next.backoffMs = backoffMs;
   return waitUntil(next, 'retrying', now + delayMs, now, effects, delayMs, true);
 }
+
+/**
+ * How far the wait after a request timeout may double: the backoff's own cap
+ * (`maxDelayMs`), or 60 s (the default backoff's) for a strategy without one.
+ */
+function timeoutCeilingMs(config: PollConfig): number {
+  const cap = config.backoff.maxDelayMs;
+  return typeof cap === 'number' && cap >= 0 ? cap : DEFAULT_TIMEOUT_CEILING_MS;
+}
+
+const DEFAULT_TIMEOUT_CEILING_MS = 60_000;
 
 /** Reads the `interval` a `slow_down` answer carried, clamped to the ceiling; warns about bad values. */
 function serverInterval<TToken>(interval: unknown, now: number, config: PollConfig, effects: Effects<TToken>): number | undefined {
@@ -375,6 +415,7 @@ function draft<TToken>(s: Active, sink: StepSink<TToken>): Draft {
     backoffMs: s.backoffMs,
     compliantSlowDowns: s.compliantSlowDowns,
     driftWarned: s.driftWarned,
+    pendingErrors: s.pendingErrors,
   };
 }
 
@@ -399,6 +440,14 @@ function invalidResponse(outcome: InvalidResponseOutcome): Failure {
   return outcome.status === undefined
     ? { kind: 'invalid_response', message: outcome.message }
     : { kind: 'invalid_response', message: outcome.message, status: outcome.status };
+}
+
+/**
+ * When the device code was issued (the sanitised `issuedAt`), recovered from
+ * the deadline `start` set from it rather than kept in every flow's state.
+ */
+function issuedAt(state: Active, config: PollConfig): number {
+  return state.deadlineAt - config.lifetimeMs;
 }
 
 function intervalBase(state: Active, now: number, config: PollConfig): number {

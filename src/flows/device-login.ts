@@ -4,7 +4,7 @@ import { createConfig } from '../core/config.js';
 import { isTerminal, type PollState } from '../core/state.js';
 import { isTokenPollError, type TokenPollError } from '../errors/base.js';
 import { ExpiredTokenError } from '../errors/outcomes.js';
-import { PollCancelledError, TransportError } from '../errors/failures.js';
+import { ConfigurationError, PollCancelledError, TransportError } from '../errors/failures.js';
 import type { PollEvents } from '../runtime/events.js';
 import { IsolatedListeners } from '../runtime/listeners.js';
 import { resolveOptions, type PollTokenOptions } from '../runtime/options.js';
@@ -193,6 +193,9 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
   constructor(options: DeviceLoginOptions<TToken>) {
     // Check the poll options now, so a mistake throws here rather than after a device code was issued.
     resolveOptions({ ...options.poll, transport: noop, expiresInSeconds: 1 });
+    for (const name of ['restart', 'restartOn'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'function') throw new ConfigurationError(name, 'expected a function');
+    }
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     const signal = options.signal;

@@ -47,12 +47,34 @@ export interface PollTokenOptions<TToken = TokenSet> {
   readonly maxIntervalMs?: number | undefined;
   /** Ceiling for `expires_in`; larger ones are clamped with a warning. @defaultValue 3600000 */
   readonly maxLifetimeMs?: number | undefined;
-  /** Backoff for transient faults; the wait is the largest of this, the interval floor and `Retry-After`. @defaultValue exponential from 1 s, factor 2, capped at 60 s, full jitter */
+  /**
+   * Backoff for transient faults; the wait is the largest of this, the
+   * interval floor and `Retry-After`. After a request timeout the wait at
+   * least doubles (RFC 8628 §3.5), up to the strategy's `maxDelayMs` (60 s for
+   * a strategy without one) but never below the floor.
+   * @defaultValue exponential from 1 s, factor 2, capped at 60 s, full jitter
+   */
   readonly backoff?: BackoffStrategy | undefined;
   /** Consecutive transient faults retried before the flow fails. @defaultValue 10 */
   readonly transientRetries?: number | undefined;
-  /** Consecutive compliant `slow_down` answers before a `clock-drift-suspected` warning. @defaultValue 2 */
+  /** Consecutive compliant `slow_down` answers before a `clock-drift-suspected` warning; the first request counts from `issuedAt`. @defaultValue 2 */
   readonly driftThreshold?: number | undefined;
+  /**
+   * Error codes of your provider's that mean "keep polling" for a while:
+   * such an answer is waited out like `authorization_pending` (a `pending`
+   * event carrying the `error`), for at most `maxPendingErrors` answers in a
+   * row; the next one ends the flow as any other OAuth error does
+   * ({@link OAuthError}). `authorization_pending` and `slow_down` reset the
+   * count. The RFC 8628 codes (`authorization_pending`, `slow_down`,
+   * `access_denied`, `expired_token`) cannot be listed. List only codes your
+   * provider documents as transient: GitHub, for one, documents
+   * `incorrect_device_code` as "The device_code provided is not valid",
+   * which polling on with the same device code cannot mend.
+   * @defaultValue none
+   */
+  readonly pendingErrorCodes?: readonly string[] | undefined;
+  /** How many answers in a row with a code from `pendingErrorCodes` are waited out. @defaultValue 3 */
+  readonly maxPendingErrors?: number | undefined;
   /** Let the process exit while the poll waits (Node's `unref` on its timer). @defaultValue false */
   readonly unref?: boolean | undefined;
 }
@@ -93,6 +115,8 @@ export function resolveOptions<TToken>(options: PollTokenOptions<TToken>): PollC
   number(options.maxLifetimeMs, 'maxLifetimeMs', 1);
   number(options.transientRetries, 'transientRetries', 0, true);
   number(options.driftThreshold, 'driftThreshold', 1, true);
+  number(options.maxPendingErrors, 'maxPendingErrors', 0);
+  pendingErrorCodes(options.pendingErrorCodes);
   oneOf(options.firstPoll, 'firstPoll', ['immediate', 'after-interval']);
   oneOf(options.intervalFrom, 'intervalFrom', ['response', 'request']);
   return createConfig({
@@ -108,6 +132,8 @@ export function resolveOptions<TToken>(options: PollTokenOptions<TToken>): PollC
     backoff: options.backoff,
     transientRetries: options.transientRetries,
     driftThreshold: options.driftThreshold,
+    pendingErrorCodes: options.pendingErrorCodes,
+    maxPendingErrors: options.maxPendingErrors,
   });
 }
 
@@ -115,6 +141,18 @@ function number(value: unknown, name: string, min: number, allowInfinity = false
   if (value === undefined) return;
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!allowInfinity && !Number.isFinite(value))) {
     throw new ConfigurationError(name, `expected a number${min > Number.NEGATIVE_INFINITY ? ` of at least ${min}` : ''}, got ${String(value)}`);
+  }
+}
+
+/** The codes the state machine reads itself, which `pendingErrorCodes` cannot redefine. */
+const RFC_8628_CODES: readonly string[] = ['authorization_pending', 'slow_down', 'access_denied', 'expired_token'];
+
+function pendingErrorCodes(value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw new ConfigurationError('pendingErrorCodes', 'expected an array of error codes');
+  for (const code of value as unknown[]) {
+    if (typeof code !== 'string' || code === '') throw new ConfigurationError('pendingErrorCodes', 'expected non-empty strings');
+    if (RFC_8628_CODES.includes(code)) throw new ConfigurationError('pendingErrorCodes', `${code} is an RFC 8628 code, handled as the RFC says; list only your provider's own codes`);
   }
 }
 

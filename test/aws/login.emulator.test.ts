@@ -158,9 +158,9 @@ describe('loginWithAwsSso (emulator, real HTTP)', () => {
       record({ scenario: 'revoked registration → StartDeviceAuthorization 401', outcome: 're-registered, granted', requests: summarise(emulator) });
     });
 
-    test('when CreateToken answers InvalidClientException mid-poll, the login starts over with a new client and code', async () => {
+    test('when CreateToken answers InvalidClientException mid-poll and the caller asks for a restart, the login starts over with a new client and code', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
-      const run = login(emulator);
+      const run = login(emulator, { restart: () => true });
       run.handle.on('pending', () => (run.codeEvents().length === 1 ? emulator.expireClientRegistrations() : emulator.approve(run.userCode())));
       const token = await run.handle.result;
       expect(run.codeEvents().map((c) => c.restart)).toEqual([0, 1]);
@@ -177,7 +177,7 @@ describe('loginWithAwsSso (emulator, real HTTP)', () => {
 
     test('when the new client is rejected too, the login fails after one re-registration', async () => {
       const emulator = await start({ intervalSeconds: 0.05 });
-      const run = login(emulator);
+      const run = login(emulator, { restart: () => true });
       run.handle.on('pending', () => emulator.expireClientRegistrations());
       const error = await run.handle.result.catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'OAuthError', reregisterClient: true });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { AwsSsoOidcError, OAuthError, PollCancelledError, loginWithAwsSso, memoryRegistrationCache, type AwsSsoToken, type LoginEvents } from '../../src/index.js';
+import { AwsSsoOidcError, OAuthError, PollCancelledError, loginWithAwsSso, memoryRegistrationCache, type AwsSsoLoginOptions, type AwsSsoToken, type LoginEvents } from '../../src/index.js';
 import { ManualClock, seededRandom } from '../../src/testing.js';
 import { ACCESS_TOKEN, DEVICE_CODE, REFRESH_TOKEN, SECRET, awsError, deviceAuthorization, fakeFetch, granted, registration, type FakeAnswer } from './helpers/fake-fetch.js';
 
@@ -50,8 +50,8 @@ describe('loginWithAwsSso', () => {
       expect(run.names().filter((n) => n === 'code')).toHaveLength(1);
     });
 
-    test('when CreateToken rejects the client, the login starts over with a new client and a second code', async () => {
-      const run = login({ '/aws/token': [pending, invalidClient, granted] });
+    test('when CreateToken rejects the client and the caller asks for a restart, the login starts over with a new client and a second code', async () => {
+      const run = login({ '/aws/token': [pending, invalidClient, granted] }, { restart: () => true });
       const result = await run.clock.runUntilSettled(run.handle.result);
       expect(result.status).toBe('fulfilled');
       expect(run.fake.paths()).toEqual([
@@ -66,7 +66,7 @@ describe('loginWithAwsSso', () => {
     });
 
     test('when the login restarts with a new client, the granted event and state carry the token completed with it', async () => {
-      const run = login({ '/aws/token': [invalidClient, granted] });
+      const run = login({ '/aws/token': [invalidClient, granted] }, { restart: () => true });
       const result = await run.clock.runUntilSettled(run.handle.result);
       const token = (result as PromiseFulfilledResult<AwsSsoToken>).value;
       expect(token).toMatchObject({ registration: { clientId: 'client-2' }, region: 'us-east-1', expiresAt: run.clock.wallNow() + 28_800_000 });
@@ -75,7 +75,7 @@ describe('loginWithAwsSso', () => {
     });
 
     test('when the new client is rejected too, the login fails with the OAuthError after one re-registration', async () => {
-      const run = login({ '/aws/token': [invalidClient] });
+      const run = login({ '/aws/token': [invalidClient] }, { restart: () => true });
       const result = await run.clock.runUntilSettled(run.handle.result);
       const error = (result as PromiseRejectedResult).reason as OAuthError;
       expect(error).toBeInstanceOf(OAuthError);
@@ -158,7 +158,10 @@ interface Recorded {
   readonly payload: unknown;
 }
 
-function login(routes: Record<string, FakeAnswer[]>, options: { cache?: ReturnType<typeof memoryRegistrationCache>; hold?: string; requestTimeoutMs?: number } = {}) {
+function login(
+  routes: Record<string, FakeAnswer[]>,
+  options: { cache?: ReturnType<typeof memoryRegistrationCache>; hold?: string; requestTimeoutMs?: number; restart?: AwsSsoLoginOptions['restart'] } = {},
+) {
   const clock = new ManualClock({ wallEpochMs: NOW });
   const counts = new Map<string, number>();
   let registrations = 0;
@@ -179,6 +182,7 @@ function login(routes: Record<string, FakeAnswer[]>, options: { cache?: ReturnTy
     cache: options.cache ?? memoryRegistrationCache(() => NOW),
     poll: { random: seededRandom(1) },
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.restart === undefined ? {} : { restart: options.restart }),
   });
   const events: Recorded[] = [];
   const names = ['code', 'stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;

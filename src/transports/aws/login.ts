@@ -1,7 +1,7 @@
 import { classifyTokenResponse, type Classifier } from '../../classify/classify.js';
 import type { TokenSet } from '../../core/outcome.js';
 import { ConfigurationError } from '../../errors/failures.js';
-import { OAuthError } from '../../errors/outcomes.js';
+import { OAuthError, type ExpiredTokenError } from '../../errors/outcomes.js';
 import { startDeviceLogin, type DeviceLoginOptions, type LoginHandle } from '../../flows/device-login.js';
 import { resolveAwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import { checkStartUrl, startAuthorization } from './device-authorization.js';
@@ -25,8 +25,18 @@ export interface AwsSsoLoginOptions extends AwsSsoOidcClientOptions {
   readonly poll?: DeviceLoginOptions['poll'];
   /** Cancels the login. */
   readonly signal?: AbortSignal | undefined;
-  /** Asked when the device code expires: return true to start over with a new code. Its `restarts` counts a re-registration's restart too. @defaultValue never (RFC 8628 §3.5) */
-  readonly restart?: DeviceLoginOptions['restart'];
+  /**
+   * Asked whenever the login needs a new code, which means the user must act
+   * again: return true to start over. `error` says why: the code expired
+   * ({@link ExpiredTokenError}), or CreateToken rejected the client while
+   * polling ({@link OAuthError} with `reregisterClient`; the client is then
+   * registered again, once per login). When it answers false, the login
+   * rejects with that error. `restarts` counts every restart.
+   * @defaultValue never (RFC 8628 §3.5: a client SHOULD wait for the user before restarting)
+   */
+  readonly restart?:
+    | ((context: { readonly restarts: number; readonly error: ExpiredTokenError | OAuthError; readonly signal: AbortSignal }) => boolean | Promise<boolean>)
+    | undefined;
 }
 
 /**
@@ -61,10 +71,12 @@ export interface AwsSsoToken extends TokenSet {
  * Client registrations are cached until `clientSecretExpiresAt` (less
  * `registrationMarginMs`). When AWS answers `InvalidClientException` (a
  * revoked or expired registration), the client is registered again, once per
- * login: from StartDeviceAuthorization, the call is simply repeated; from
- * CreateToken, the device code belonged to the rejected client, so the login
- * starts over with a new code and a second `code` event (`restart` 1), and
- * the first attempt's `failed` event and `stateChange` are not emitted.
+ * login. From StartDeviceAuthorization, before any code was shown, the call
+ * is simply repeated. From CreateToken, the device code belonged to the
+ * rejected client, and a new code means the user must act again: as after an
+ * expiry, the login starts over (a second `code` event, `restart` 1, and the
+ * first attempt's `failed` event and `stateChange` are not emitted) only when
+ * `restart` says so; otherwise it rejects with that {@link OAuthError}.
  * StartDeviceAuthorization and RegisterClient are retried on transient faults
  * and `SlowDownException` (see `retry`).
  *
@@ -97,6 +109,7 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
   }
   const request = { clientName: checkClientName(options.clientName), scopes: checkScopes(options.scopes), cache, marginMs };
   const poll = options.requestTimeoutMs === undefined ? options.poll : { ...options.poll, requestTimeoutMs: options.poll?.requestTimeoutMs ?? options.requestTimeoutMs };
+  const restart = options.restart;
   const classify = poll?.classify ?? classifyTokenResponse;
   if (typeof classify !== 'function') throw new ConfigurationError('classify', 'expected a function');
   // The registration the current device code belongs to; renewed once per login on InvalidClientException.
@@ -126,15 +139,17 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
       }
     },
     transportFor: (authorization) => deviceCodeTransport(client, registration!, authorization.deviceCode),
-    // CreateToken rejected the client: its device code is useless, so start over with a new client.
-    restartOn: ({ error }) => {
-      if (!mayReregister(error)) return false;
+    // CreateToken rejected the client: its device code is useless. A new code needs the user again, so the
+    // caller's restart policy decides, as after an expiry; registering again before a code was shown (above) needs no one.
+    restartOn: async ({ restarts, error, signal }) => {
+      if (!restart || !mayReregister(error)) return false;
+      if ((await restart({ restarts, error: error as OAuthError, signal })) !== true) return false;
       reregistered = renew = true;
       return true;
     },
     poll: { ...poll, classify: complete },
     clock: client.clock,
     signal: options.signal,
-    restart: options.restart,
+    restart,
   });
 }
