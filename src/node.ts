@@ -21,4 +21,5 @@ export type { SsoTokenSourceOptions, SsoTokenSource } from './node/token-source.
 export { withFileLock } from './node/file-lock.js';
 export { ssoTokenFileStorage } from './node/token-storage.js';
 export { createSsoTokenSource } from './node/token-source.js';
+export { TokenNotSavedError } from './errors/token-not-saved.js';
 export { ssoCacheEntryFromToken } from './node/cache-entry.js';

@@ -1,4 +1,5 @@
 import { InvalidResponseError } from '../errors/failures.js';
+import { isEpochMsInRange } from '../transports/aws/epoch.js';
 import type { AwsSsoPortalOperation } from './errors.js';
 import type { AwsAccountInfo, AwsRoleCredentials, AwsRoleInfo } from './portal-types.js';
 
@@ -34,8 +35,9 @@ export function roleFrom(value: unknown, operation: AwsSsoPortalOperation): AwsR
 
 /**
  * Reads GetRoleCredentials' `roleCredentials`: three non-empty strings and an
- * expiration in epoch milliseconds.
- * @throws {@link InvalidResponseError} naming what is missing (never the values).
+ * expiration in epoch milliseconds, no later than the year 9999 (it becomes
+ * the `credential_process` `Expiration` date).
+ * @throws {@link InvalidResponseError} naming what is missing or out of range (never the values).
  * @internal
  */
 export function roleCredentialsFrom(json: Readonly<Record<string, unknown>>, operation: AwsSsoPortalOperation): AwsRoleCredentials {
@@ -44,7 +46,7 @@ export function roleCredentialsFrom(json: Readonly<Record<string, unknown>>, ope
   const secretAccessKey = text(credentials['secretAccessKey']);
   const sessionToken = text(credentials['sessionToken']);
   const expiration = credentials['expiration'];
-  const usableExpiration = typeof expiration === 'number' && Number.isFinite(expiration) && expiration > 0;
+  const usableExpiration = isEpochMsInRange(expiration);
   const missing = [
     accessKeyId ? '' : 'accessKeyId',
     secretAccessKey ? '' : 'secretAccessKey',

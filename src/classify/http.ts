@@ -91,8 +91,22 @@ export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: num
 }
 
 /**
+ * The longest access-token lifetime tokenpoll takes from a token answer: 10
+ * years (315,360,000 s). A larger `expires_in` (`1e13`) is clamped to it: the
+ * token the user approved is kept, and an expiry computed from it (`now +
+ * expires_in`) stays a date (`new Date()` holds times up to year 275760 only,
+ * ISO 8601 four-digit years up to 9999). The answer's `raw` keeps the value
+ * as sent.
+ * @group Classification
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 315_360_000;
+
+/**
  * Normalises a token answer, snake_case (RFC 6749 §5.1) or camelCase (AWS),
- * into a {@link TokenSet}; `undefined` when it holds no access token.
+ * into a {@link TokenSet}; `undefined` when it holds no access token. An
+ * `expires_in` that is not a finite positive number is left out; one above
+ * {@link MAX_TOKEN_LIFETIME_SECONDS} is clamped to it, so a token already
+ * granted is never refused for it.
  * @group Classification
  */
 export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet | undefined {
@@ -102,7 +116,7 @@ export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet 
   const tokenType = body['token_type'] ?? body['tokenType'];
   if (typeof tokenType === 'string') token.tokenType = tokenType;
   const expiresIn = readSeconds(body['expires_in'] ?? body['expiresIn']);
-  if (expiresIn !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) token.expiresInSeconds = expiresIn;
+  if (expiresIn !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) token.expiresInSeconds = Math.min(expiresIn, MAX_TOKEN_LIFETIME_SECONDS);
   const refreshToken = body['refresh_token'] ?? body['refreshToken'];
   if (typeof refreshToken === 'string') token.refreshToken = refreshToken;
   const idToken = body['id_token'] ?? body['idToken'];

@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { mkdir, open, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError, PollCancelledError } from '../errors/failures.js';
 import { SsoCacheError } from './sso-cache.js';
@@ -30,12 +30,21 @@ interface HeldLock {
  * touched while held, always removed afterwards (even when `fn` throws), and
  * taken over when left untouched for `staleMs` (a crashed holder).
  *
+ * Every wait sleeps `pollMs` (plus jitter) between tries and ends by
+ * `waitMs`. Something at `path` that no holder can have made (a directory, a
+ * symbolic link, dangling or not, or anything else but a regular file) fails
+ * at once rather than being waited on, as does a stale lock that cannot be
+ * removed (a read-only folder): each error names the path and says what to
+ * remove. The lock is created with `O_EXCL`, so a symbolic link at its path
+ * is never followed.
+ *
  * Known limit: two waiters that find the same stale lock at the same moment
  * may both remove it and, rarely, both run; callers re-read what they guard
  * under the lock, so the worst case is one extra, harmless, refresh.
  *
- * @throws {@link SsoCacheError} when the lock cannot be created, or is still
- * held after `waitMs`; {@link ConfigurationError} for a bad option; {@link PollCancelledError} when `signal` aborts the wait;
+ * @throws {@link SsoCacheError} when the lock cannot be created, is not a
+ * regular file, is stale but cannot be removed, or is still held after
+ * `waitMs`; {@link ConfigurationError} for a bad option; {@link PollCancelledError} when `signal` aborts the wait;
  * and what `fn` throws.
  * @group AWS token cache
  */
@@ -46,7 +55,8 @@ export async function withFileLock<TResult>(path: string, fn: () => Promise<TRes
   const touch = (): void => {
     heartbeat = setTimeout(() => {
       const now = new Date();
-      utimes(path, now, now).catch(() => undefined).finally(() => heartbeat !== undefined && touch());
+      // Through the held handle: whatever may have replaced the file at `path` is never touched.
+      held.handle.utimes(now, now).catch(() => undefined).finally(() => heartbeat !== undefined && touch());
     }, staleMs / 3);
     heartbeat.unref();
   };
@@ -67,13 +77,16 @@ async function acquire(path: string, staleMs: number, waitMs: number, pollMs: nu
     if (signal?.aborted) throw new PollCancelledError(signal.reason);
     const held = await tryCreate(path);
     if (held) return held;
-    const info = await stat(path).catch(() => undefined);
-    if (info === undefined) continue; // released in between: try again at once
-    if (Date.now() - info.mtimeMs > staleMs) {
-      await removeIfUnchanged(path, info);
-      continue;
+    // lstat, not stat: a dangling symbolic link must be seen as what it is, not as "released in between".
+    const info = await lstat(path).catch(() => undefined);
+    if (info !== undefined && !info.isFile()) {
+      throw new SsoCacheError(path, `is ${kindOf(info)}, not a lock file (tokenpoll makes its lock as a regular file and removes it after use): remove it`);
     }
-    if (Date.now() >= giveUpAt) throw new SsoCacheError(path, `is held by another process (waited ${waitMs} ms)`);
+    const freed = info !== undefined && Date.now() - info.mtimeMs > staleMs && (await removeIfUnchanged(path, info, staleMs));
+    if (!freed && Date.now() >= giveUpAt) {
+      throw new SsoCacheError(path, `is held by another process (waited ${waitMs} ms); if no tokenpoll is running, remove it`);
+    }
+    // Every path back to the top sleeps first, so no state of the file can make this loop spin.
     await pause(pollMs + Math.random() * pollMs, signal);
   }
 }
@@ -85,22 +98,41 @@ async function tryCreate(path: string): Promise<HeldLock | undefined> {
     handle = await open(path, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw new SsoCacheError(path, `cannot be created (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: error });
+    throw new SsoCacheError(path, `cannot be created (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}): check that its folder is a folder you can write to`, { cause: error });
   }
   await handle.writeFile(`${process.pid}\n`).catch(() => undefined);
   return { handle, ino: (await handle.stat()).ino };
 }
 
-/** Removes a stale lock, unless it changed since it was judged stale (another waiter took it over). */
-async function removeIfUnchanged(path: string, stale: Stats): Promise<void> {
-  const now = await stat(path).catch(() => undefined);
-  if (now && now.ino === stale.ino && now.mtimeMs === stale.mtimeMs) await unlink(path).catch(() => undefined);
+/**
+ * Removes a stale lock, unless it changed since it was judged stale (another
+ * waiter took it over); true when it removed it. A lock that cannot be
+ * removed (a read-only folder) can only be removed by hand: that is said at
+ * once, never waited on.
+ */
+async function removeIfUnchanged(path: string, stale: Stats, staleMs: number): Promise<boolean> {
+  const now = await lstat(path).catch(() => undefined);
+  if (!now || now.ino !== stale.ino || now.mtimeMs !== stale.mtimeMs) return false;
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    throw new SsoCacheError(path, `was left behind (untouched for more than ${staleMs} ms) but cannot be removed (${code ?? 'unknown error'}): remove it by hand, or make its folder writable`, { cause: error });
+  }
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  return 'something other than a regular file';
 }
 
 /** Closes and removes the lock, if it is still this holder's. */
 async function release(path: string, held: HeldLock): Promise<void> {
   await held.handle.close().catch(() => undefined);
-  const now = await stat(path).catch(() => undefined);
+  const now = await lstat(path).catch(() => undefined);
   if (now?.ino === held.ino) await unlink(path).catch(() => undefined);
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ErrorCode, TokenPollError } from '../errors/base.js';
@@ -123,15 +124,30 @@ const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshT
  * {@link SsoCacheError}. Fields the AWS CLI adds beyond these are dropped.
  * Times in the old AWS CLI form (`2021-12-07T01:19:12UTC`) are returned as
  * ISO 8601 (`2021-12-07T01:19:12Z`); see {@link parseCacheTime}.
+ *
+ * A symbolic link at `path` is not followed (SsoCacheError: remove it), and a
+ * file that group or others may read is tightened to mode 0600 before it is
+ * read, since it holds secrets.
  * @group AWS token cache
  */
 export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntry | undefined> {
   let text: string;
+  let file: FileHandle | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    // O_NONBLOCK: a FIFO planted at the path must not block the open; it is then refused as not a file.
+    file = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    const info = await file.stat();
+    if (!info.isFile()) throw new SsoCacheError(path, 'is not a regular file: remove it and log in again');
+    if ((info.mode & 0o077) !== 0) await file.chmod(0o600);
+    text = await file.readFile('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SsoCacheError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: error });
+    if (error instanceof SsoCacheError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new SsoCacheError(path, 'is a symbolic link, which tokenpoll does not follow: remove it and log in again', { cause: error });
+    throw new SsoCacheError(path, `cannot be read (${code ?? 'unknown error'})`, { cause: error });
+  } finally {
+    await file?.close().catch(() => undefined);
   }
   let data: unknown;
   try {
@@ -161,7 +177,8 @@ export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntr
  * Writes a cache file atomically with mode 0600: the JSON goes to a temporary
  * file in the same folder (created 0600, flushed to disk), which is then
  * renamed over the target, so a reader sees the old file or the new one,
- * never half of one. The folder is created (0700) when missing.
+ * never half of one. The folder is created (0700) when missing. A symbolic
+ * link at `path` is replaced, never written through.
  * @throws {@link SsoCacheError} when the folder or file cannot be written.
  * @group AWS token cache
  */
@@ -171,12 +188,24 @@ export async function writeSsoTokenCache(path: string, entry: SsoTokenCacheEntry
     const value = entry[field];
     if (value !== undefined) record[field] = value;
   }
+  await writeFileAtomically(path, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/**
+ * Writes `text` to `path` as {@link writeSsoTokenCache} does: a temporary file
+ * created with `O_EXCL` (so never through a symbolic link) and mode 0600,
+ * flushed, then renamed over `path` (which replaces a link rather than
+ * following it).
+ * @throws {@link SsoCacheError} naming `path` and the system error code.
+ * @internal
+ */
+export async function writeFileAtomically(path: string, text: string): Promise<void> {
   const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const file = await open(temporary, 'wx', 0o600);
     try {
-      await file.writeFile(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
+      await file.writeFile(text, 'utf8');
       await file.sync();
     } finally {
       await file.close();

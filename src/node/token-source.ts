@@ -1,12 +1,13 @@
 import { LoginRequiredError, type LoginRequiredReason } from '../aws/errors.js';
 import type { AwsAccessTokenRequest, AwsSsoAccessTokenProvider } from '../aws/portal-types.js';
 import { ConfigurationError, PollCancelledError } from '../errors/failures.js';
+import type { TokenNotSavedError } from '../errors/token-not-saved.js';
 import { resolveAwsClient, type AwsSsoOidcClientOptions } from '../transports/aws/client.js';
 import { checkStartUrl } from '../transports/aws/device-authorization.js';
 import type { FileLockOptions } from './file-lock.js';
 import { parseCacheTime, ssoCachePath, type SsoTokenCacheEntry } from './sso-cache.js';
 import { isEntry, loginRequiredFor, refreshEntry } from './token-refresh.js';
-import { ssoTokenFileStorage, type SsoTokenStorage } from './token-storage.js';
+import { saveIssuedEntry, ssoTokenFileStorage, type SsoTokenStorage } from './token-storage.js';
 
 /**
  * Options for {@link createSsoTokenSource}. The shared AWS options (`region`,
@@ -36,6 +37,15 @@ export interface SsoTokenSourceOptions extends AwsSsoOidcClientOptions {
    * it out in a non-interactive caller, which then gets the error.
    */
   readonly onLoginRequired?: ((error: LoginRequiredError) => Promise<SsoTokenCacheEntry>) | undefined;
+  /**
+   * Called when a token the server issued (a refresh, or `onLoginRequired`'s
+   * new login) could not be saved, after 3 tries: the call still resolves
+   * with that token, and this says it was not saved. A `credential_process`
+   * caller prints its credentials, then exits non-zero with the error's
+   * message. What it throws is ignored.
+   * @defaultValue emits the error as a Node process warning (`process.emitWarning`), which prints it on stderr
+   */
+  readonly onTokenNotSaved?: ((error: TokenNotSavedError) => void) | undefined;
 }
 
 /**
@@ -85,6 +95,12 @@ export interface SsoTokenSource extends AwsSsoAccessTokenProvider {
  *   prevents is the real hazard, two processes presenting one refresh token.
  *   A success answer that cannot be read is a {@link tokenpoll!LostGrantError}, never
  *   resent within the call (the throttle spaces out the next try).
+ * - **A token that cannot be saved is still used.** When writing a refreshed
+ *   token (or a new login's) fails 3 times, 200 ms apart (a full disk, a
+ *   read-only folder), the call still resolves with it, `onTokenNotSaved` is
+ *   told ({@link TokenNotSavedError}), and this source keeps using it (and
+ *   its new refresh token) for as long as the storage holds the entry it
+ *   replaced, rather than present the spent refresh token again.
  *
  * @example
  * ```ts
@@ -103,12 +119,47 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
   const startUrl = checkStartUrl(options.startUrl);
   const windowMs = atLeastZero(options.refreshWindowMs, 300_000, 'refreshWindowMs');
   const intervalMs = atLeastZero(options.minRefreshIntervalMs, 30_000, 'minRefreshIntervalMs');
-  const { onLoginRequired } = options;
+  const { onLoginRequired, onTokenNotSaved } = options;
   if (onLoginRequired !== undefined && typeof onLoginRequired !== 'function') throw new ConfigurationError('onLoginRequired', 'expected a function');
+  if (onTokenNotSaved !== undefined && typeof onTokenNotSaved !== 'function') throw new ConfigurationError('onTokenNotSaved', 'expected a function');
   const storage = options.storage ?? ssoTokenFileStorage(ssoCachePath({ startUrl, sessionName: options.sessionName, cacheDir: options.cacheDir }), options.lock);
   let lastTryAt: number | undefined;
   let lastFailure: unknown;
   let queue: Promise<unknown> = Promise.resolve();
+  // A token the server issued that the storage would not take, and the access token of the entry it replaced.
+  let unsaved: { readonly entry: SsoTokenCacheEntry; readonly replaced: string | undefined } | undefined;
+
+  /** The stored entry, or the unsaved one while the storage still holds what it replaced (or nothing, or cannot be read). */
+  const readCurrent = async (): Promise<SsoTokenCacheEntry | undefined> => {
+    let stored: SsoTokenCacheEntry | undefined;
+    try {
+      stored = await storage.read();
+    } catch (error) {
+      if (unsaved) return unsaved.entry;
+      throw error;
+    }
+    if (!unsaved) return stored;
+    if (stored === undefined || stored.accessToken === unsaved.replaced) return unsaved.entry;
+    unsaved = undefined; // something newer was stored since: a new login, or another process
+    return stored;
+  };
+
+  /** Saves what the server issued; when that fails, keeps it in memory and tells the caller. */
+  const save = async (entry: SsoTokenCacheEntry, replaced: SsoTokenCacheEntry | undefined, kind: 'refreshed' | 'login', locked: boolean, signal: AbortSignal | undefined): Promise<void> => {
+    const failure = await saveIssuedEntry(storage, entry, { kind, clock: client.clock, locked, signal });
+    if (failure === undefined) {
+      unsaved = undefined;
+      return;
+    }
+    // When what it replaced was itself unsaved, the storage still holds the older entry that one replaced.
+    unsaved = { entry, replaced: unsaved !== undefined && replaced === unsaved.entry ? unsaved.replaced : replaced?.accessToken };
+    try {
+      if (onTokenNotSaved) onTokenNotSaved(failure);
+      else process.emitWarning(failure);
+    } catch {
+      // The token goes to the caller whatever the hook does.
+    }
+  };
 
   const required = (reason: LoginRequiredReason, cause?: unknown): LoginRequiredError => new LoginRequiredError(reason, { startUrl, cause });
   const judge = (entry: SsoTokenCacheEntry, rejected: string | undefined): Judgement => {
@@ -130,7 +181,7 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
 
   const refreshUnderLock = (seen: SsoTokenCacheEntry, rejected: string | undefined, signal: AbortSignal | undefined): Promise<SsoTokenCacheEntry> =>
     storage.exclusive(async () => {
-      const entry = await storage.read();
+      const entry = await readCurrent();
       if (!entry) throw required('no-token');
       const judgement = judge(entry, rejected);
       // Another process refreshed (or logged in) while this one waited for the lock.
@@ -143,22 +194,24 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
       if (judgement.usable && (await triedElsewhere())) return entry;
       lastTryAt = client.clock.now();
       await storage.recordRefreshAttempt?.(client.clock.wallNow());
+      let next: SsoTokenCacheEntry;
       try {
-        const next = await refreshEntry(client, entry, signal);
-        await storage.write(next);
-        lastFailure = undefined;
-        return next;
+        next = await refreshEntry(client, entry, signal);
       } catch (error) {
         lastFailure = loginRequiredFor(error, required) ?? error;
         // As botocore does: a token that still works is used while the refresh keeps failing.
         if (judgement.usable && !signal?.aborted) return entry;
         throw lastFailure;
       }
+      lastFailure = undefined;
+      // The refresh succeeded: AWS may have rotated the refresh token, so the new entry is never dropped, saved or not.
+      await save(next, entry, 'refreshed', true, signal);
+      return next;
     }, signal);
 
   const obtain = async ({ signal, rejected }: AwsAccessTokenRequest): Promise<SsoTokenCacheEntry> => {
     if (signal?.aborted) throw new PollCancelledError(signal.reason);
-    const entry = await storage.read();
+    const entry = await readCurrent();
     if (!entry) throw required('no-token');
     const judgement = judge(entry, rejected);
     if (judgement.fresh) return entry;
@@ -178,7 +231,7 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
       if (!(error instanceof LoginRequiredError) || !onLoginRequired) throw error;
       const entry = await onLoginRequired(error);
       if (!isEntry(entry)) throw new ConfigurationError('onLoginRequired', 'expected it to resolve with a cache entry (startUrl, region, accessToken, expiresAt)');
-      await storage.exclusive(() => storage.write(entry), request.signal);
+      await save(entry, await storage.read().catch(() => undefined), 'login', false, request.signal);
       lastTryAt = undefined;
       lastFailure = undefined;
       return entry;

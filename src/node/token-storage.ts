@@ -1,6 +1,8 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../clock/clock.js';
+import { TokenNotSavedError } from '../errors/token-not-saved.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
-import { readSsoTokenCache, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
+import { readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
 
 /**
  * Where a token source keeps its token: the AWS CLI v2 cache file by default
@@ -31,8 +33,9 @@ export interface SsoTokenStorage {
  * {@link readSsoTokenCache}, writes with {@link writeSsoTokenCache} (atomic,
  * mode 0600), and locks with {@link withFileLock} on `<path>.lock`, next to it.
  * The last refresh attempt goes to `<path>.refresh` (mode 0600, one ISO 8601
- * time), so that short-lived processes such as `credential_process` share the
- * throttle; the cache file itself keeps only the fields the AWS CLI knows.
+ * time, written as the cache file is: never through a symbolic link), so that
+ * short-lived processes such as `credential_process` share the throttle; the
+ * cache file itself keeps only the fields the AWS CLI knows.
  * @param path - The cache file, such as {@link ssoCachePath}'s.
  * @group AWS token cache
  */
@@ -55,16 +58,58 @@ async function readAttempt(path: string): Promise<number | undefined> {
   return Number.isNaN(at) ? undefined : at;
 }
 
-/** Best effort: a record that cannot be written only loses the throttle across processes, never the refresh. */
+/**
+ * Best effort: a record that cannot be written only loses the throttle across
+ * processes, never the refresh. Written to a temporary file and renamed, so a
+ * symbolic link at the record's path is replaced, never written through.
+ */
 async function writeAttempt(path: string, wallNowMs: number): Promise<void> {
-  try {
-    const file = await open(path, 'w', 0o600);
-    try {
-      await file.writeFile(`${new Date(wallNowMs).toISOString()}\n`, 'utf8');
-    } finally {
-      await file.close();
+  await writeFileAtomically(path, `${new Date(wallNowMs).toISOString()}\n`).catch(() => undefined);
+}
+
+/** How many times a token the server issued is written before giving up. @internal */
+export const SAVE_ATTEMPTS = 3;
+/** The pause before each further try, in ms: a full disk or a busy file may clear by then. */
+const SAVE_PAUSE_MS = 200;
+
+/** What {@link saveIssuedEntry} needs besides the entry. @internal */
+export interface SaveIssuedOptions {
+  /** Whose token it is, for the error's message. */
+  readonly kind: 'refreshed' | 'login';
+  /** Where the pauses between tries run. */
+  readonly clock: Pick<Clock, 'setTimeout'>;
+  /** True when the caller already holds the storage's lock; otherwise it is taken around the tries. */
+  readonly locked: boolean;
+  /** Cancels waiting for the lock. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Saves an entry the server just issued, which must not be lost: up to
+ * {@link SAVE_ATTEMPTS} writes, 200 ms apart on `clock`, under
+ * the storage's lock. Never throws: resolves with `undefined` once saved, or
+ * with the {@link TokenNotSavedError} to report while the caller goes on with
+ * the token.
+ * @internal
+ */
+export async function saveIssuedEntry(storage: SsoTokenStorage, entry: SsoTokenCacheEntry, options: SaveIssuedOptions): Promise<TokenNotSavedError | undefined> {
+  let attempts = 0;
+  const tries = async (): Promise<TokenNotSavedError | undefined> => {
+    for (;;) {
+      attempts += 1;
+      try {
+        await storage.write(entry);
+        return undefined;
+      } catch (error) {
+        if (attempts >= SAVE_ATTEMPTS) return new TokenNotSavedError(options.kind, storage.path, attempts, error);
+      }
+      await new Promise<void>((resolve) => options.clock.setTimeout(resolve, SAVE_PAUSE_MS));
     }
-  } catch {
-    // See above.
+  };
+  try {
+    return options.locked ? await tries() : await storage.exclusive(tries, options.signal);
+  } catch (error) {
+    // The lock could not be taken (or the storage threw outside write): nothing was written.
+    return new TokenNotSavedError(options.kind, storage.path, Math.max(attempts, 1), error);
   }
 }

@@ -2,6 +2,7 @@ import { readSeconds } from '../../backoff/device-flow.js';
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
+import { isEpochMsInRange } from './epoch.js';
 import {
   DEFAULT_REGISTRATION_MARGIN_MS,
   isRegistrationUsable,
@@ -43,8 +44,11 @@ export function register(client: AwsClient, clientName: string, scopes: readonly
 }
 
 /**
- * Normalises a RegisterClient answer.
- * @throws {@link InvalidResponseError} when `clientId`, `clientSecret` or a positive `clientSecretExpiresAt` is missing.
+ * Normalises a RegisterClient answer. `clientSecretExpiresAt` must be a time
+ * no later than the year 9999 (it becomes the cache's `registrationExpiresAt`
+ * date); a `clientIdIssuedAt` out of that range is dropped.
+ * @throws {@link InvalidResponseError} when `clientId`, `clientSecret` or a positive `clientSecretExpiresAt` is missing,
+ * or `clientSecretExpiresAt` is after the year 9999. Nothing is lost: no user has approved anything yet.
  * @internal
  */
 export function registrationFrom(json: Readonly<Record<string, unknown>>, scopes?: readonly string[]): AwsClientRegistration {
@@ -55,6 +59,7 @@ export function registrationFrom(json: Readonly<Record<string, unknown>>, scopes
   if (!clientId || !clientSecret || !expiresAt || missing.length > 0) {
     throw new InvalidResponseError(`RegisterClient answered without a usable ${missing.join(', ')}`);
   }
+  if (!isEpochMsInRange(expiresAt * 1000)) throw new InvalidResponseError(`RegisterClient answered a clientSecretExpiresAt (${expiresAt}) after the year 9999`);
   const registration: { -readonly [K in keyof AwsClientRegistration]: AwsClientRegistration[K] } = {
     clientId,
     clientSecret,
@@ -62,7 +67,7 @@ export function registrationFrom(json: Readonly<Record<string, unknown>>, scopes
     registrationExpiresAt: expiresAt * 1000,
   };
   const issuedAt = epochSeconds(json['clientIdIssuedAt']);
-  if (issuedAt !== undefined) registration.clientIdIssuedAt = issuedAt;
+  if (issuedAt !== undefined && isEpochMsInRange(issuedAt * 1000)) registration.clientIdIssuedAt = issuedAt;
   if (scopes && scopes.length > 0) registration.scopes = Object.freeze([...scopes]);
   return Object.freeze(registration);
 }

@@ -1,3 +1,5 @@
+import { isEpochMsInRange } from './epoch.js';
+
 /**
  * A client registration (the answer to AWS SSO OIDC `RegisterClient`). The
  * client secret is a secret: store it as carefully as a token.
@@ -75,7 +77,9 @@ export const defaultRegistrationCache: AwsRegistrationCache = memoryRegistration
 
 /**
  * Whether a registration can still be used: it is well formed and has more
- * than `marginMs` left before `registrationExpiresAt`.
+ * than `marginMs` left before `registrationExpiresAt`, which must be a time
+ * no later than the year 9999 (a cache filled before RegisterClient answers
+ * were range-checked may hold `1e303`, which no cache file can write).
  * @param wallNowMs - The current wall-clock time, epoch ms.
  * @group AWS SSO OIDC
  */
@@ -87,7 +91,7 @@ export function isRegistrationUsable(registration: unknown, wallNowMs: number, m
     clientId !== '' &&
     typeof clientSecret === 'string' &&
     clientSecret !== '' &&
-    typeof registrationExpiresAt === 'number' &&
+    isEpochMsInRange(registrationExpiresAt) &&
     registrationExpiresAt - marginMs > wallNowMs
   );
 }
