@@ -8,6 +8,9 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
 ]);
+// What undici's fetch gives as the cause of "fetch failed" when the request can never work (Node 20+).
+const PERMANENT_MESSAGES = /^(bad port|unknown scheme|invalid url)\b/i;
+const PERMANENT_CODES: ReadonlySet<string> = new Set(['ERR_INVALID_URL']);
 // What fetch throws for a network failure, by runtime: undici (Node), Chromium, Firefox, Safari, Deno, Bun.
 const NETWORK_MESSAGES =
   /^(fetch failed|failed to fetch|networkerror when attempting to fetch resource\.?|load failed|network error|error sending request|unable to connect)/i;
@@ -30,8 +33,13 @@ interface ErrorLike {
  *   `error_description` and `reason`); unknown ones by status and `$fault`;
  * - timeouts (`TimeoutError`, `AbortError` not caused by tokenpoll, `ETIMEDOUT`,
  *   undici's timeout codes) as `timeout`;
+ * - failures no retry can help (fetch's "bad port" and "unknown scheme", an
+ *   invalid URL) as `transport_error`, even inside "fetch failed";
  * - network failures (`ECONNRESET`, `ECONNREFUSED`, DNS errors, fetch's
- *   "fetch failed" in any runtime), looking through `cause`, as `network_error`;
+ *   "fetch failed" in any runtime), looking through `cause`, as `network_error`.
+ *   `ENOTFOUND` is among them, since mid-poll it is a network change; the
+ *   one-shot calls (discovery, device authorization, registration, refresh)
+ *   treat it as permanent, since there it is most likely a typo;
  * - anything else as `transport_error`, which ends the flow: it is most
  *   likely a bug, and retrying it would only hide it.
  * @group Classification
@@ -49,6 +57,8 @@ export function classifyThrown(error: unknown): TokenOutcome<never> {
   // then error names, then the generic "fetch failed" messages.
   const chain = causeChain(e);
   const codeOf = (link: ErrorLike): string | undefined => (typeof link.code === 'string' ? link.code : undefined);
+  const permanent = permanentFetchFailure(error);
+  if (permanent !== undefined) return { type: 'transport_error', message: message === permanent ? message : `${message}: ${permanent}`, cause: error };
   for (const link of chain) {
     const code = codeOf(link);
     if (code !== undefined && TIMEOUT_CODES.has(code)) return { type: 'timeout', message: describe(message, code), cause: error };
@@ -63,6 +73,33 @@ export function classifyThrown(error: unknown): TokenOutcome<never> {
     }
   }
   return { type: 'transport_error', message: `the transport threw ${name || typeof error}: ${message}`, cause: error };
+}
+
+/**
+ * Why fetch can never succeed with this request, read from the error or its
+ * `cause` chain (undici's "bad port", "unknown scheme", `ERR_INVALID_URL`), or
+ * `undefined` when the failure may be transient.
+ * @internal
+ */
+export function permanentFetchFailure(error: unknown): string | undefined {
+  const start = asErrorLike(error);
+  if (!start) return undefined;
+  for (const link of causeChain(start)) {
+    if (typeof link.code === 'string' && PERMANENT_CODES.has(link.code)) return typeof link.message === 'string' ? link.message : link.code;
+    if (typeof link.message === 'string' && PERMANENT_MESSAGES.test(link.message)) return link.message;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the error is (or wraps) a DNS answer that the host name does not
+ * exist (`ENOTFOUND`), as opposed to a resolver that could not answer now
+ * (`EAI_AGAIN`, transient).
+ * @internal
+ */
+export function hostNotFound(error: unknown): boolean {
+  const start = asErrorLike(error);
+  return start !== undefined && causeChain(start).some((link) => link.code === 'ENOTFOUND');
 }
 
 function classifyAwsSdkError(e: ErrorLike, name: string, message: string): TokenOutcome<never> | undefined {

@@ -17,6 +17,8 @@ export const ErrorCode = {
   OAUTH_ERROR: 'ERR_OAUTH_ERROR',
   /** Too many consecutive transient faults. */
   RETRIES_EXHAUSTED: 'ERR_RETRIES_EXHAUSTED',
+  /** A one-shot call's server asked (`Retry-After`) for a longer wait than the call allows. */
+  RETRY_AFTER_TOO_LONG: 'ERR_RETRY_AFTER_TOO_LONG',
   /** One transient fault (network, timeout, 5xx, 429). */
   TRANSIENT_FAULT: 'ERR_TRANSIENT_FAULT',
   /** A success answer could not be read; the grant may be lost. */
@@ -35,6 +37,8 @@ export const ErrorCode = {
   INVALID_OPTION: 'ERR_INVALID_OPTION',
   /** The AWS SSO token cache file cannot be read, parsed or written. */
   SSO_CACHE: 'ERR_SSO_CACHE',
+  /** A token the server issued (a refresh, a new login) was handed to the caller but could not be saved, after retries. */
+  TOKEN_NOT_SAVED: 'ERR_TOKEN_NOT_SAVED',
   /** A new login is needed: no token, or the refresh token or client registration was rejected or has expired. */
   LOGIN_REQUIRED: 'ERR_LOGIN_REQUIRED',
   /** The AWS SSO portal answered an error that retrying cannot fix (`ResourceNotFoundException`, `InvalidRequestException`…). */

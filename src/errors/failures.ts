@@ -34,15 +34,57 @@ export class RetriesExhaustedError extends TokenPollError {
   override readonly name = 'RetriesExhaustedError';
   /** Consecutive transient faults, the last included. */
   readonly faults: number;
-  constructor(fault: RetryableOutcome, faults: number) {
-    super(ErrorCode.RETRIES_EXHAUSTED, `gave up after ${faults} consecutive transient faults; the last was ${fault.type}: ${summarizeFault(fault).message}`, {
+  /** The call that gave up, with its URL (`'discovery at https://…'`), when a one-shot call gave up. */
+  readonly operation: string | undefined;
+  constructor(fault: RetryableOutcome, faults: number, operation?: string) {
+    const what = `gave up after ${faults} consecutive transient faults; the last was ${fault.type}: ${summarizeFault(fault).message}`;
+    super(ErrorCode.RETRIES_EXHAUSTED, operation === undefined ? what : `${operation}: ${what}`, {
       cause: new TransientFaultError(fault),
     });
     this.faults = faults;
+    this.operation = operation;
   }
   protected override details(): Record<string, unknown> {
-    return { faults: this.faults };
+    return this.operation === undefined ? { faults: this.faults } : { faults: this.faults, operation: this.operation };
   }
+}
+
+/**
+ * A one-shot call's server asked, with `Retry-After`, for a longer wait than
+ * the call allows: more than its ceiling on one wait (`maxDelayMs`), or more
+ * than is left before its deadline (`maxRetryTimeMs`). The call stops at once
+ * rather than hang; `cause` is a {@link TransientFaultError} for the answer.
+ * @group Errors
+ */
+export class RetryAfterTooLongError extends TokenPollError {
+  /** Always `'RetryAfterTooLongError'`. */
+  override readonly name = 'RetryAfterTooLongError';
+  /** The wait the server asked for, in ms. */
+  readonly retryAfterMs: number;
+  /** The longest wait the call allowed at that point, in ms. */
+  readonly limitMs: number;
+  /** Which limit it was: the ceiling on one wait, or what was left of the call's deadline. */
+  readonly limit: 'maxDelayMs' | 'maxRetryTimeMs';
+  /** The call, with its URL (`'discovery at https://…'`), when known. */
+  readonly operation: string | undefined;
+  constructor(fault: RetryableOutcome, details: { readonly retryAfterMs: number; readonly limitMs: number; readonly limit: 'maxDelayMs' | 'maxRetryTimeMs'; readonly operation?: string | undefined }) {
+    const { retryAfterMs, limitMs, limit, operation } = details;
+    const allowed = limit === 'maxDelayMs' ? `the ceiling of ${seconds(limitMs)} on one wait (maxDelayMs)` : `the ${seconds(limitMs)} left before the call's deadline (maxRetryTimeMs)`;
+    const what = `the server answered ${summarizeFault(fault).message} and asked to wait ${seconds(retryAfterMs)} (Retry-After), longer than ${allowed}`;
+    super(ErrorCode.RETRY_AFTER_TOO_LONG, `${operation ?? 'the call'}: ${what}`, { cause: new TransientFaultError(fault) });
+    this.retryAfterMs = retryAfterMs;
+    this.limitMs = limitMs;
+    this.limit = limit;
+    this.operation = operation;
+  }
+  protected override details(): Record<string, unknown> {
+    return { retryAfterMs: this.retryAfterMs, limitMs: this.limitMs, limit: this.limit, operation: this.operation };
+  }
+}
+
+/** Milliseconds as whole seconds, rounded up: `Retry-After` counts in seconds. */
+function seconds(ms: number): string {
+  return `${Math.ceil(Math.max(0, ms) / 1000)} s`;
 }
 
 /**

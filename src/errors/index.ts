@@ -3,6 +3,7 @@ export { AccessDeniedError, ExpiredTokenError, PollTimeoutError, OAuthError } fr
 export {
   TransientFaultError,
   RetriesExhaustedError,
+  RetryAfterTooLongError,
   LostGrantError,
   InvalidResponseError,
   TransportError,

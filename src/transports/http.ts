@@ -39,11 +39,16 @@ export class ResponseTooLargeError extends Error {
 const LOOPBACK = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
 
 /**
- * Checks that a URL is HTTPS, or HTTP on a loopback host.
+ * Checks that a URL is HTTPS, or HTTP on a loopback host. With `issuer` (the
+ * URL whose metadata named this one), an `https:` issuer's URL must be
+ * `https:` too, loopback or not: plain `http:` is allowed only under a
+ * loopback issuer that is itself `http:`, so a server's metadata cannot send
+ * the client secret or device code in the clear to whatever listens on a
+ * local port.
  * @throws {@link ConfigurationError} for any other URL.
  * @group Transports
  */
-export function assertSecureUrl(url: string | URL, option = 'url'): URL {
+export function assertSecureUrl(url: string | URL, option = 'url', issuer?: URL): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -53,6 +58,7 @@ export function assertSecureUrl(url: string | URL, option = 'url'): URL {
   // Credentials in a URL would travel in the clear in logs and errors; refuse them without repeating them.
   if (parsed.username !== '' || parsed.password !== '') throw new ConfigurationError(option, `${parsed.protocol}//${parsed.host}${parsed.pathname} must not carry a user name or password`);
   if (parsed.protocol === 'https:') return parsed;
+  if (issuer?.protocol === 'https:') throw new ConfigurationError(option, `${parsed.origin} must use https:, as its issuer ${issuer.origin} does`);
   if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
   throw new ConfigurationError(option, `${parsed.origin} must use https: (plain http: is allowed only for loopback hosts)`);
 }

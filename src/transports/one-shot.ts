@@ -1,4 +1,5 @@
 import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
+import { hostNotFound, permanentFetchFailure } from '../classify/thrown.js';
 import { classifyHttpResponse, parseResponseBody, tokenSetFrom, type HttpTokenResponse } from '../classify/http.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { isTransientOutcome, type OAuthErrorDetail, type RetryableOutcome, type TokenOutcome, type TokenSet } from '../core/outcome.js';
@@ -13,7 +14,7 @@ import { httpRequest, ResponseTooLargeError, type HttpRequestOptions } from './h
  * it as they are; the AWS helpers build it from their resolved client.
  * @internal
  */
-export interface OneShotSettings extends Pick<RetryOptions, 'clock' | 'signal' | 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'onRetry'> {
+export interface OneShotSettings extends Pick<RetryOptions, 'clock' | 'signal' | 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'maxDelayMs' | 'onRetry'> {
   readonly fetch?: typeof fetch | undefined;
   readonly requestTimeoutMs?: number | undefined;
   readonly maxBodyBytes?: number | undefined;
@@ -64,11 +65,38 @@ const classifyAttempt: Classifier<unknown> = (answer, context) => {
 };
 
 /**
+ * What fetch threw, when no retry can help: a permanent failure (fetch's
+ * "bad port", an unknown scheme, an invalid URL), or a host name that does
+ * not exist (`ENOTFOUND`). A one-shot call starts a session or a refresh, so
+ * a name that does not resolve is almost always a typo or a wrong region, and
+ * retrying it only makes the user wait; `EAI_AGAIN` (the resolver could not
+ * answer now) stays transient. The poll loop keeps retrying `ENOTFOUND`: its
+ * host resolved a moment ago, so there it is a network change.
+ */
+function permanentFailure(error: unknown, where: string, operation: string): TransportError | undefined {
+  if (hostNotFound(error)) return new TransportError(`${operation} at ${where}: the host name was not found (ENOTFOUND); not retried`, error);
+  const reason = permanentFetchFailure(error);
+  return reason === undefined ? undefined : new TransportError(`${operation} at ${where}: fetch failed: ${reason}; not retried`, error);
+}
+
+/** A URL as messages show it: origin and path, without the query (a portal call's query names accounts and roles). */
+function displayUrl(url: string | URL): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+/**
  * Sends one request with {@link httpRequest}, retried with {@link retry} on
  * transient faults. `read` turns an answer into the result, or throws: a
  * {@link RetryableAnswer} to retry, a {@link TokenPollError} to stop.
- * @throws {@link RetriesExhaustedError} when the retries run out, {@link PollCancelledError} on abort,
- * {@link TransportError} for an unrecognised failure, and what `read` throws.
+ * Errors name the call and its URL (origin and path only).
+ * @throws {@link RetriesExhaustedError} when the retries or the deadline run out, {@link RetryAfterTooLongError}
+ * when the server asks for a longer wait than allowed, {@link PollCancelledError} on abort,
+ * {@link TransportError} for an unrecognised or permanent failure (`bad port`, `ENOTFOUND`), and what `read` throws.
  * @internal
  */
 export async function sendWithRetry<TResult>(
@@ -78,13 +106,29 @@ export async function sendWithRetry<TResult>(
   settings: OneShotSettings,
 ): Promise<TResult> {
   const clock = settings.clock ?? systemClock;
-  const { signal, retries, backoff, random, maxRetryTimeMs, onRetry } = settings;
+  const { signal, retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry } = settings;
   const http = { clock, fetch: settings.fetch, timeoutMs: settings.requestTimeoutMs, maxBodyBytes: settings.maxBodyBytes };
+  const where = displayUrl(request.url);
+  const send = async (attemptSignal: AbortSignal): Promise<HttpTokenResponse> => {
+    try {
+      return await httpRequest({ ...request, ...http, signal: attemptSignal });
+    } catch (error) {
+      throw permanentFailure(error, where, operation) ?? error;
+    }
+  };
   try {
-    return await retry(
-      async ({ signal: attemptSignal }) => read(await httpRequest({ ...request, ...http, signal: attemptSignal }), clock.now(), clock),
-      { clock, signal, retries, backoff, random, maxRetryTimeMs, onRetry, classify: classifyAttempt },
-    );
+    return await retry(async ({ signal: attemptSignal }) => read(await send(attemptSignal), clock.now(), clock), {
+      clock,
+      signal,
+      retries,
+      backoff,
+      random,
+      maxRetryTimeMs,
+      maxDelayMs,
+      onRetry,
+      operation: `${operation} at ${where}`,
+      classify: classifyAttempt,
+    });
   } catch (error) {
     if (isTokenPollError(error)) throw error;
     throw new TransportError(`the call to ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, error);

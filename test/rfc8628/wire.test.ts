@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   classifyThrown,
-  ConfigurationError,
   classifyTokenResponse,
   constantBackoff,
   discover,
@@ -264,7 +263,7 @@ describe('rfc8628 over the wire', () => {
 
     test('when the metadata names a plain http endpoint off loopback, it is refused', async () => {
       const local = await serve(() => ({ status: 200, body: metadata(local.url, { token_endpoint: 'http://auth.example.com/token' }) }));
-      await expect(discover(local.url)).rejects.toThrow(ConfigurationError);
+      await expect(discover(local.url)).rejects.toThrow(InvalidResponseError);
       await expect(discover(local.url)).rejects.toThrow('token_endpoint: http://auth.example.com must use https:');
     });
 

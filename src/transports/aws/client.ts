@@ -11,7 +11,7 @@ import { awsSsoOidcEndpoint } from './endpoint.js';
  * refresh grant) are retried; passed to {@link retry}.
  * @group AWS SSO OIDC
  */
-export type AwsRetryOptions = Pick<RetryOptions, 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'onRetry'>;
+export type AwsRetryOptions = Pick<RetryOptions, 'retries' | 'backoff' | 'random' | 'maxRetryTimeMs' | 'maxDelayMs' | 'onRetry'>;
 
 /**
  * Where and how to reach the AWS SSO OIDC API, shared by every AWS helper.
@@ -33,7 +33,8 @@ export interface AwsSsoOidcClientOptions {
   /**
    * Retries of the one-shot calls on transient faults (network, timeout, 5xx,
    * `InternalServerException`, 429) and `SlowDownException` (which waits at
-   * least 5 s). @defaultValue {@link retry}'s: 4 retries, exponential from 1 s, full jitter, capped at 20 s
+   * least 5 s). @defaultValue {@link retry}'s: 4 retries, exponential from 1 s, full jitter, capped at 20 s;
+   * no wait over 60 s (`maxDelayMs`: a longer `Retry-After` is a {@link RetryAfterTooLongError}), none past 2 minutes (`maxRetryTimeMs`)
    */
   readonly retry?: AwsRetryOptions | undefined;
 }

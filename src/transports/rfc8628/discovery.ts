@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../errors/failures.js';
+import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import { classifyHttpResponse, parseResponseBody } from '../../classify/http.js';
 import { isTransientOutcome } from '../../core/outcome.js';
 import { assertSecureUrl } from '../http.js';
@@ -67,7 +67,10 @@ export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openi
  * const { deviceAuthorizationEndpoint, tokenEndpoint } = await discover('https://auth.example.com');
  * ```
  * @throws {@link DiscoveryError} when neither document names both endpoints.
- * @throws {@link ConfigurationError} for a URL that is not HTTPS (loopback excepted).
+ * @throws {@link ConfigurationError} for an issuer or endpoint you gave that is not HTTPS (loopback excepted),
+ * or an endpoint you gave that is plain `http:` under an `https:` issuer.
+ * @throws {@link InvalidResponseError} when the server's metadata names such an endpoint.
+ * @throws {@link RetryAfterTooLongError} when the server asks for a longer wait than the call allows.
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3 | RFC 8414 §3}
  * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig | OpenID Connect Discovery 1.0 §4}
@@ -76,12 +79,13 @@ export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openi
 export async function discover(issuer: string | URL | ServerLocation, options: DiscoveryOptions = {}): Promise<AuthorizationServerMetadata> {
   const location: ServerLocation = typeof issuer === 'string' || issuer instanceof URL ? { issuer } : issuer;
   if (hasEndpoints(location)) return explicitMetadata(location);
-  const expected = withoutSlash(assertSecureUrl(location.issuer, 'issuer').href);
+  const issuerUrl = assertSecureUrl(location.issuer, 'issuer');
+  const expected = withoutSlash(issuerUrl.href);
   const attempts: DiscoveryAttempt[] = [];
   const [oauth, openid] = wellKnownUrls(location.issuer);
   for (const [url, source] of [[oauth, 'oauth-authorization-server'], [openid, 'openid-configuration']] as const) {
     const found = await sendWithRetry(
-      'the metadata endpoint',
+      'discovery',
       { url, method: 'GET', headers: { accept: 'application/json' } },
       (response, _receivedAt, clock) => {
         if (response.status < 200 || response.status >= 300 || response.bodyError !== undefined) {
@@ -94,7 +98,7 @@ export async function discover(issuer: string | URL | ServerLocation, options: D
         if (options.validateIssuer !== false && (typeof body['issuer'] !== 'string' || withoutSlash(body['issuer']) !== expected)) {
           return `its issuer ${JSON.stringify(body['issuer'])} is not ${expected}`;
         }
-        return metadataFrom(body, source, expected);
+        return metadataFrom(body, source, expected, issuerUrl);
       },
       options,
     );
@@ -104,15 +108,31 @@ export async function discover(issuer: string | URL | ServerLocation, options: D
   throw new DiscoveryError(expected, attempts);
 }
 
-function metadataFrom(body: Record<string, unknown>, source: AuthorizationServerMetadata['source'], expected: string): AuthorizationServerMetadata | string {
+/**
+ * An endpoint the server's metadata names, checked as {@link assertSecureUrl}
+ * checks the caller's own URLs. What the server sent is a fault of the server,
+ * not of the caller's options, so it is an {@link InvalidResponseError}, which
+ * is never retried.
+ */
+function serverEndpoint(url: string, member: string, issuer: URL): URL {
+  try {
+    return assertSecureUrl(url, member, issuer);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new InvalidResponseError(`the discovery document of ${issuer.origin} is refused: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The metadata in a document; its endpoints keep the issuer's scheme (an `https:` issuer's endpoints are `https:`). */
+function metadataFrom(body: Record<string, unknown>, source: AuthorizationServerMetadata['source'], expected: string, issuer: URL): AuthorizationServerMetadata | string {
   const device = body['device_authorization_endpoint'];
   const token = body['token_endpoint'];
   if (typeof device !== 'string' || device === '') return 'no device_authorization_endpoint';
   if (typeof token !== 'string' || token === '') return 'no token_endpoint';
   const metadata: { -readonly [K in keyof AuthorizationServerMetadata]: AuthorizationServerMetadata[K] } = {
     issuer: typeof body['issuer'] === 'string' ? body['issuer'] : expected,
-    deviceAuthorizationEndpoint: assertSecureUrl(device, 'device_authorization_endpoint').href,
-    tokenEndpoint: assertSecureUrl(token, 'token_endpoint').href,
+    deviceAuthorizationEndpoint: serverEndpoint(device, 'device_authorization_endpoint', issuer).href,
+    tokenEndpoint: serverEndpoint(token, 'token_endpoint', issuer).href,
     source,
     raw: Object.freeze({ ...body }),
   };
@@ -144,9 +164,10 @@ export function hasEndpoints(location: ServerLocation): location is EndpointsLoc
  * @internal
  */
 export function explicitMetadata(location: EndpointsLocation): AuthorizationServerMetadata {
-  const deviceAuthorizationEndpoint = assertSecureUrl(location.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint').href;
-  const tokenEndpoint = assertSecureUrl(location.tokenEndpoint, 'tokenEndpoint');
-  const issuer = location.issuer === undefined ? tokenEndpoint.origin : withoutSlash(assertSecureUrl(location.issuer, 'issuer').href);
+  const issuerUrl = location.issuer === undefined ? undefined : assertSecureUrl(location.issuer, 'issuer');
+  const deviceAuthorizationEndpoint = assertSecureUrl(location.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint', issuerUrl).href;
+  const tokenEndpoint = assertSecureUrl(location.tokenEndpoint, 'tokenEndpoint', issuerUrl);
+  const issuer = issuerUrl === undefined ? tokenEndpoint.origin : withoutSlash(issuerUrl.href);
   return Object.freeze({ issuer, deviceAuthorizationEndpoint, tokenEndpoint: tokenEndpoint.href, source: 'explicit', raw: Object.freeze({}) });
 }
 

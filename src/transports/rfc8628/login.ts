@@ -41,8 +41,8 @@ export type DeviceFlowLoginOptions = ServerLocation & DeviceFlowLoginSettings;
  *
  * Option errors (a non-HTTPS URL, a missing client id) throw at once; server
  * errors reject `result` with the matching {@link TokenPollError} subclass.
- * `retries`, `backoff` and `onRetry` govern discovery and the device
- * authorization request; the poll's own transient faults are governed by
+ * `retries`, `backoff`, `maxDelayMs`, `maxRetryTimeMs` and `onRetry` govern
+ * discovery and the device authorization request; the poll's own transient faults are governed by
  * `poll` (`transientRetries`, `backoff`) and reported as `retry` events.
  *
  * @example
@@ -63,7 +63,8 @@ export function loginWithDeviceFlow(options: DeviceFlowLoginOptions): LoginHandl
   formWith({}, options.authorizationParameters, 'authorizationParameters', [...CLIENT_FIELDS, 'scope']);
   formWith({}, options.tokenParameters, 'tokenParameters', [...CLIENT_FIELDS, 'grant_type', 'device_code']);
   const http = { fetch: options.fetch, clock: options.clock, requestTimeoutMs: options.requestTimeoutMs, maxBodyBytes: options.maxBodyBytes };
-  const oneShot = { ...http, retries: options.retries, backoff: options.backoff, random: options.random, onRetry: options.onRetry };
+  const { retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry } = options;
+  const oneShot = { ...http, retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry };
   const client = { clientId: options.clientId, clientSecret: options.clientSecret, clientAuthentication: options.clientAuthentication };
   // Explicit endpoints are checked now; an issuer is checked now and discovered on the first authorize().
   let metadata: AuthorizationServerMetadata | undefined;

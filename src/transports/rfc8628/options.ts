@@ -1,6 +1,6 @@
 import type { BackoffStrategy } from '../../backoff/types.js';
 import type { Clock } from '../../clock/clock.js';
-import type { RetryEvent } from '../../core/events.js';
+import type { OneShotRetryEvent } from '../../runtime/retry.js';
 
 /**
  * Where the authorization server is: its issuer, found by discovery
@@ -87,6 +87,10 @@ export interface OneShotOptions extends HttpOptions {
   readonly backoff?: BackoffStrategy | undefined;
   /** A source of numbers in [0, 1) for jitter. @defaultValue Math.random */
   readonly random?: (() => number) | undefined;
-  /** Called before each retry wait. */
-  readonly onRetry?: ((event: RetryEvent) => void) | undefined;
+  /** The call's deadline, in ms from its first attempt: no retry wait runs past it (see {@link RetryOptions.maxRetryTimeMs}). @defaultValue 120000 */
+  readonly maxRetryTimeMs?: number | undefined;
+  /** The ceiling on one retry wait; a longer `Retry-After` is a {@link RetryAfterTooLongError} (see {@link RetryOptions.maxDelayMs}). @defaultValue 60000 */
+  readonly maxDelayMs?: number | undefined;
+  /** Called before each retry wait; `operation` names the call and its URL. */
+  readonly onRetry?: ((event: OneShotRetryEvent) => void) | undefined;
 }
