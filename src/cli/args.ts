@@ -32,7 +32,8 @@ export function text(values: Values, name: string): string | undefined {
 /** A required string option. @internal */
 export function required(values: Values, name: string, command: string): string {
   const value = text(values, name);
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required (see 'tokenpoll ${command} --help')`);
+  // Blank counts as missing: the library would refuse it later, where it could no longer be told from a server's fault.
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required (see 'tokenpoll ${command} --help')`);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import type { LoginHandle } from '../flows/device-login.js';
+import type { OneShotRetryEvent } from '../runtime/retry.js';
 import { parseCacheTime, readSsoTokenCache, ssoCachePath } from '../node/sso-cache.js';
 import { loginWithAwsSso, type AwsSsoToken } from '../transports/aws/login.js';
 import type { AwsClientRegistration, AwsRegistrationCache } from '../transports/aws/registration-cache.js';
@@ -24,13 +25,14 @@ export function sessionCachePath(session: AwsSessionFlags): string {
  * in its cache file (as the AWS CLI does) unless `reuseRegistration` is false.
  * @internal
  */
-export function startAwsLogin(session: AwsSessionFlags, signal: AbortSignal, reuseRegistration = true): LoginHandle<AwsSsoToken> {
+export function startAwsLogin(session: AwsSessionFlags, signal: AbortSignal, reuseRegistration = true, onRetry?: (event: OneShotRetryEvent) => void): LoginHandle<AwsSsoToken> {
   const scopes = session.scopes ?? (session.sessionName === undefined ? undefined : ['sso:account:access']);
   return loginWithAwsSso({
     startUrl: session.startUrl,
     region: session.region,
     signal,
     clientName: 'tokenpoll',
+    ...(onRetry === undefined ? {} : { retry: { onRetry } }),
     ...(session.endpoint === undefined ? {} : { endpoint: session.endpoint }),
     ...(scopes === undefined ? {} : { scopes }),
     ...(reuseRegistration ? { cache: registrationFromCacheFile(sessionCachePath(session), session.startUrl, session.region) } : {}),

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { aws } from './commands/aws.js';
 import { demo } from './commands/demo.js';
 import { login } from './commands/login.js';
-import { ConfigurationError } from '../errors/failures.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { errorJson } from './run-login.js';
+import { jsonLine } from './safe-text.js';
+import { Terminal } from './terminal.js';
 import type { CliIo } from './io.js';
 
 /** @internal */
@@ -31,7 +32,8 @@ Exit codes: 0 granted, 1 failed, 2 usage error, 3 denied, 4 expired,
 130 interrupted.
 `;
 
-const COMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = { demo, login, aws };
+type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+const COMMANDS: Readonly<Record<string, Command>> = { demo, login, aws };
 
 /**
  * Runs the CLI and resolves with its exit code. It never throws: a usage
@@ -43,7 +45,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   const [command, ...rest] = args;
   try {
     if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-      if (command === 'help' && rest[0] !== undefined && rest[0] in COMMANDS) return await COMMANDS[rest[0]]!(['--help'], io);
+      const topic = command === 'help' ? commandNamed(rest[0]) : undefined;
+      if (topic !== undefined) return await topic(['--help'], io);
       io.stderr.write(MAIN_HELP);
       return command === undefined ? ExitCode.usage : 0;
     }
@@ -51,22 +54,25 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(`${version()}\n`);
       return 0;
     }
-    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    const run = commandNamed(command);
     if (run === undefined) throw new UsageError(`unknown command '${command}' (see 'tokenpoll --help')`);
     return await run(rest, io);
   } catch (error) {
+    // Only a mistake in the command line is a usage error; what a server or a file said is a failure (see withFlags).
     const usage = error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`tokenpoll: ${message}\n`);
+    const terminal = new Terminal(io);
+    terminal.line`tokenpoll: ${message}`;
     // --json promises one object on stdout, whatever the outcome.
-    if (rest.includes('--json')) io.stdout.write(`${JSON.stringify({ outcome: usage || isConfigurationError(error) ? 'usage' : 'failed', error: errorJson(error) })}\n`);
-    if (!usage && io.env['TOKENPOLL_DEBUG'] && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    return usage || isConfigurationError(error) ? ExitCode.usage : ExitCode.failed;
+    if (rest.includes('--json')) io.stdout.write(jsonLine({ outcome: usage ? 'usage' : 'failed', error: errorJson(error) }));
+    if (!usage && io.env['TOKENPOLL_DEBUG'] && error instanceof Error && error.stack) for (const line of error.stack.split('\n')) terminal.line`${line}`;
+    return usage ? ExitCode.usage : ExitCode.failed;
   }
 }
 
-function isConfigurationError(error: unknown): boolean {
-  return error instanceof ConfigurationError;
+/** The command a user-typed name stands for: only the commands themselves, never a name `Object.prototype` answers (`constructor`, `__proto__`). */
+function commandNamed(name: string | undefined): Command | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
 function version(): string {

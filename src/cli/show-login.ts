@@ -32,14 +32,14 @@ export function showLogin<T>(login: LoginHandle<T>, terminal: Terminal, options:
     const left = expiresAt - Date.now();
     const every = intervalMs === undefined ? '' : ` · polling every ${formatDuration(intervalMs)}`;
     const state = polls === 0 ? 'starting' : `${polls} ${polls === 1 ? 'poll' : 'polls'}`;
-    terminal.status(`${terminal.spin()} Waiting for approval · expires in ${terminal.style('bold', formatCountdown(left))}${every} · ${state}`);
+    terminal.status`${terminal.spin()} Waiting for approval · expires in ${terminal.style('bold', formatCountdown(left))}${every} · ${state}`;
     ticker = setTimeout(tick, 1000 - (Date.now() % 1000) || 1000);
     ticker.unref?.();
   };
   const stop = (): void => {
     if (ticker !== undefined) clearTimeout(ticker);
     ticker = undefined;
-    terminal.status(undefined);
+    terminal.status();
   };
 
   login.on('code', (code: CodeEvent) => {
@@ -49,15 +49,15 @@ export function showLogin<T>(login: LoginHandle<T>, terminal: Terminal, options:
     const url = code.verificationUriComplete ?? code.verificationUri;
     terminal.line();
     if (code.restart > 0) terminal.line(terminal.style('yellow', `The code expired, so here is a new one (restart ${code.restart}).`));
-    terminal.line(`To sign in, open ${terminal.style('cyan', code.verificationUri)}`);
-    terminal.line(`and enter the code ${terminal.style('bold', code.userCode)}`);
+    terminal.line`To sign in, open ${terminal.style('cyan', code.verificationUri)}`;
+    terminal.line`and enter the code ${terminal.style('bold', code.userCode)}`;
     if (code.verificationUriComplete !== undefined) terminal.line(terminal.style('dim', `(or open ${code.verificationUriComplete}, which has the code in it)`));
     if (options.qr) {
       terminal.line();
-      for (const row of renderUnicodeCompact(url, { border: 1 }).split('\n')) terminal.line(`  ${row}`);
+      for (const row of renderUnicodeCompact(url, { border: 1 }).split('\n')) terminal.line`  ${row}`;
     }
     terminal.line();
-    terminal.line(`The code expires in ${formatCountdown(code.expiresInMs)} (at ${new Date(code.expiresAt).toLocaleTimeString()}).`);
+    terminal.line`The code expires in ${formatCountdown(code.expiresInMs)} (at ${new Date(code.expiresAt).toLocaleTimeString()}).`;
     if (options.hint !== undefined) terminal.line(terminal.style('dim', options.hint));
     if (options.open !== undefined && !opened) {
       opened = true;
@@ -70,21 +70,21 @@ export function showLogin<T>(login: LoginHandle<T>, terminal: Terminal, options:
     intervalMs = event.intervalMs;
   });
   login.on('pending', (event) => {
-    if (last !== 'pending') terminal.line(`${terminal.style('dim', '·')} Poll ${event.attempt}: waiting for approval (authorization_pending); next poll in ${formatDuration(event.nextPollInMs)}`);
+    if (last !== 'pending') terminal.line`${terminal.style('dim', '·')} Poll ${event.attempt}: waiting for approval (authorization_pending); next poll in ${formatDuration(event.nextPollInMs)}`;
     last = 'pending';
   });
   login.on('slowDown', (event) => {
     const why = event.reason === 'increment' ? 'slow_down' : 'slow_down with a new interval';
-    terminal.line(`${terminal.style('yellow', '·')} Poll ${event.attempt}: ${why}; polling every ${formatDuration(event.intervalMs)} now (was ${formatDuration(event.previousIntervalMs)})`);
+    terminal.line`${terminal.style('yellow', '·')} Poll ${event.attempt}: ${why}; polling every ${formatDuration(event.intervalMs)} now (was ${formatDuration(event.previousIntervalMs)})`;
     intervalMs = event.intervalMs;
     last = 'slow-down';
   });
   login.on('retry', (event) => {
     const left = `${event.retriesLeft} ${event.retriesLeft === 1 ? 'retry' : 'retries'} left`;
-    terminal.line(`${terminal.style('yellow', '↻')} Poll ${event.attempt}: ${event.fault.message}; retrying in ${formatDuration(event.delayMs)} (${left})`);
+    terminal.line`${terminal.style('yellow', '↻')} Poll ${event.attempt}: ${event.fault.message}; retrying in ${formatDuration(event.delayMs)} (${left})`;
     last = 'retrying';
   });
-  login.on('warning', (event) => terminal.line(`${terminal.style('yellow', '!')} ${event.message}`));
+  login.on('warning', (event) => terminal.line`${terminal.style('yellow', '!')} ${event.message}`);
   for (const end of ['granted', 'denied', 'expired', 'failed', 'cancelled'] as const) login.on(end, stop);
   return stop;
 }

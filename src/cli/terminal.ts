@@ -1,14 +1,46 @@
 import type { CliIo } from './io.js';
+import { neutralize } from './safe-text.js';
 
 const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;
 type Style = keyof typeof CODES;
-const ANSI = /\u001B\[[0-9;]*m/g;
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
- * Human output on stderr. Colour only on a terminal and without `NO_COLOR`;
- * the live status line (spinner, countdown) only on a terminal. Off a
- * terminal every line is plain and final, so logs stay readable.
+ * A piece of text in a style, from {@link Terminal.style}. It holds no escape
+ * codes: the terminal adds them when it writes the piece. Inside a plain
+ * string it is its text alone, unstyled.
+ * @internal
+ */
+export class Styled {
+  readonly style: Style;
+  readonly text: string;
+  constructor(style: Style, text: string) {
+    this.style = style;
+    this.text = text;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+/**
+ * What {@link Terminal.line} and {@link Terminal.status} print: a tagged
+ * template, whose literal parts are the CLI's own and whose every value
+ * (a server's or a file's text included) is neutralised; or one plain string
+ * or {@link Styled} piece, neutralised whole.
+ * @internal
+ */
+export type TerminalText = [strings: TemplateStringsArray, ...values: unknown[]] | [text?: string | Styled];
+
+/**
+ * Human output on stderr, and the one way the CLI prints for a person. Every
+ * value it prints has its control characters shown escaped ({@link neutralize}),
+ * so a user code, a URL or an error description from a server cannot write
+ * the clipboard, clear the screen or set the window title; the only escape
+ * codes written are its own styles and status-line moves. Colour only on a
+ * terminal and without `NO_COLOR`; the live status line (spinner, countdown)
+ * only on a terminal. Off a terminal every line is plain and final, so logs
+ * stay readable.
  * @internal
  */
 export class Terminal {
@@ -25,40 +57,58 @@ export class Terminal {
     this.#color = this.live && !noColor;
   }
 
-  /** Wraps text in a style, when colour is on. */
-  style(style: Style, text: string): string {
-    if (!this.#color) return text;
-    const [open, close] = CODES[style];
-    return `\u001B[${open}m${text}\u001B[${close}m`;
+  /** Text in a style, which {@link line} and {@link status} draw in colour when colour is on. */
+  style(style: Style, text: string): Styled {
+    return new Styled(style, text);
   }
 
-  /** Prints a line above the status line. */
-  line(text = ''): void {
+  /**
+   * Prints a line above the status line: ``terminal.line`✖ ${message}` ``
+   * (each value neutralised), or `terminal.line(text)` (neutralised whole).
+   */
+  line(...text: TerminalText): void {
     this.#clearStatus();
-    this.#stderr.write(`${text}\n`);
+    this.#stderr.write(`${this.#render(text, true)}\n`);
     this.#drawStatus();
   }
 
   /**
-   * Sets the live status line (a terminal only; ignored elsewhere). A line
-   * wider than the terminal is cut, without its styles, since a wrapped line
-   * could not be cleared in place.
+   * Sets the live status line (a terminal only; ignored elsewhere), written
+   * as {@link line} takes it; `status()` removes it. A line wider than the
+   * terminal is cut, without its styles, since a wrapped line could not be
+   * cleared in place.
    */
-  status(text: string | undefined): void {
+  status(...text: TerminalText): void {
     if (!this.live) return;
     this.#clearStatus();
     // A pseudo-terminal may report 0 columns: take 80 then.
     const columns = this.#stderr.columns !== undefined && this.#stderr.columns > 0 ? this.#stderr.columns : 80;
     const width = columns - 1;
-    const plain = text?.replace(ANSI, '');
-    this.#status = plain !== undefined && plain.length > width ? `${plain.slice(0, Math.max(0, width - 1))}…` : text;
+    const empty = text.length === 0 || text[0] === undefined;
+    const plain = empty ? undefined : this.#render(text, false);
+    this.#status = plain === undefined ? undefined : plain.length > width ? `${plain.slice(0, Math.max(0, width - 1))}…` : this.#render(text, true);
     this.#drawStatus();
   }
 
   /** Advances the spinner: call it on each countdown tick. */
-  spin(): string {
+  spin(): Styled {
     this.#frame = (this.#frame + 1) % SPINNER.length;
     return this.style('cyan', SPINNER[this.#frame]!);
+  }
+
+  #render(text: TerminalText, styled: boolean): string {
+    const [first, ...values] = text;
+    if (first === undefined) return '';
+    if (!isTemplate(first)) return this.#piece(first, styled);
+    return first.reduce((out, literal, index) => out + (index === 0 ? '' : this.#piece(values[index - 1], styled)) + literal, '');
+  }
+
+  #piece(value: unknown, styled: boolean): string {
+    if (!(value instanceof Styled)) return neutralize(String(value));
+    const text = neutralize(value.text);
+    if (!styled || !this.#color) return text;
+    const [open, close] = CODES[value.style];
+    return `\u001B[${open}m${text}\u001B[${close}m`;
   }
 
   #clearStatus(): void {
@@ -68,6 +118,10 @@ export class Terminal {
   #drawStatus(): void {
     if (this.#status !== undefined) this.#stderr.write(this.#status);
   }
+}
+
+function isTemplate(value: unknown): value is TemplateStringsArray {
+  return Array.isArray(value) && Object.hasOwn(value, 'raw');
 }
 
 /** `m:ss` for a countdown. @internal */

@@ -5,11 +5,13 @@ import type { AwsAccountWithRoles } from '../../aws/portal-types.js';
 import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
 import type { SsoTokenCacheEntry } from '../../node/sso-cache.js';
 import { createSsoTokenSource } from '../../node/token-source.js';
+import type { TokenNotSavedError } from '../../errors/token-not-saved.js';
 import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
 import { loginCommand, startAwsLogin, type AwsSessionFlags } from '../aws-login.js';
-import { ExitCode, UsageError, outcomeOf } from '../exit-codes.js';
+import { ExitCode, UsageError, outcomeOf, withFlags } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { describe, followLogin } from '../run-login.js';
+import { announceLongWaits, describe, followLogin } from '../run-login.js';
+import { jsonLine, neutralize } from '../safe-text.js';
 import { Terminal } from '../terminal.js';
 
 /** @internal */
@@ -84,50 +86,64 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
   // Only a person can approve a new login: stdin and stderr must both be a terminal. The AWS CLI and SDKs
   // run credential_process with stdin inherited but stderr piped, where a prompt would reach no one.
   const interactive = io.stdinIsTTY && io.stderr.isTTY === true;
-  const source = createSsoTokenSource({
-    startUrl,
-    region,
-    sessionName: session.sessionName,
-    ...(session.endpoint === undefined ? {} : { endpoint: session.endpoint }),
-    ...(interactive ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, session, values, io, terminal) } : {}),
-  });
+  // A token the server issued (a refresh, a new login) that the cache would not take: still used, and then exit 1.
+  const notSaved: TokenNotSavedError[] = [];
+  const retry = { onRetry: announceLongWaits(terminal) };
   const portalEndpoint = text(values, 'portal-endpoint');
-  const portal = awsSsoPortal({ region, token: source, ...(portalEndpoint === undefined ? {} : { endpoint: portalEndpoint }) });
+  // The flags reach the library here: a bad one is a usage error; anything later is about what a server or the cache file said.
+  const portal = withFlags(() => {
+    const source = createSsoTokenSource({
+      startUrl,
+      region,
+      retry,
+      sessionName: session.sessionName,
+      onTokenNotSaved: (error: TokenNotSavedError) => void notSaved.push(error),
+      ...(session.endpoint === undefined ? {} : { endpoint: session.endpoint }),
+      ...(interactive ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, session, values, io, terminal) } : {}),
+    });
+    return awsSsoPortal({ region, token: source, retry, ...(portalEndpoint === undefined ? {} : { endpoint: portalEndpoint }) });
+  });
   try {
     if (role !== undefined) {
       const credentials = await portal.getRoleCredentials(role, { signal: io.signal });
-      io.stdout.write(`${JSON.stringify(credentialProcessOutput(credentials))}\n`);
+      io.stdout.write(jsonLine(credentialProcessOutput(credentials)));
     } else {
       const accounts = await portal.listAccountsWithRoles({ signal: io.signal });
-      io.stdout.write(flag(values, 'json') ? `${JSON.stringify({ accounts })}\n` : accountTable(accounts));
+      io.stdout.write(flag(values, 'json') ? jsonLine({ accounts }) : accountTable(accounts));
+    }
+    if (notSaved.length > 0) {
+      terminal.line`tokenpoll: ${notSaved[0]!.message}`;
+      return ExitCode.failed;
     }
     return ExitCode.granted;
   } catch (error) {
     if (io.signal.aborted) {
-      terminal.line(`${terminal.style('red', '✖')} Interrupted.`);
+      terminal.line`${terminal.style('red', '✖')} Interrupted.`;
       return ExitCode.interrupted;
     }
     if (isLoginRequiredError(error)) {
-      io.stderr.write(`tokenpoll: ${error.message.replace(/\.$/, '')}; run: ${loginCommand(session)}\n`);
+      terminal.line`tokenpoll: ${error.message.replace(/\.$/, '')}; run: ${loginCommand(session)}`;
       return ExitCode.failed;
     }
     // A new login that was denied or expired ends as `tokenpoll login` would.
     const outcome = outcomeOf(error);
     if (outcome !== 'denied' && outcome !== 'expired') throw error;
-    terminal.line(`${terminal.style('red', '✖')} ${describe(error)}`);
+    terminal.line`${terminal.style('red', '✖')} ${describe(error)}`;
     return ExitCode[outcome];
   }
 }
 
 async function interactiveLogin(error: LoginRequiredError, session: AwsSessionFlags, values: Values, io: CliIo, terminal: Terminal): Promise<SsoTokenCacheEntry> {
   terminal.line(terminal.style('yellow', `${error.message.replace(/\.$/, '')}: starting a device login.`));
-  const login = startAwsLogin(session, io.signal);
+  const login = startAwsLogin(session, io.signal, true, announceLongWaits(terminal));
   return ssoCacheEntryFromToken(await followLogin(login, io, terminal, { qr: !flag(values, 'no-qr'), open: flag(values, 'open') }));
 }
 
+/** The accounts as a table for a person: every cell is the portal's text, neutralised before it is measured. */
 function accountTable(accounts: readonly AwsAccountWithRoles[]): string {
   if (accounts.length === 0) return 'No accounts: this login has no account assignments.\n';
-  const rows = [['ACCOUNT ID', 'NAME', 'EMAIL', 'ROLES'], ...accounts.map((a) => [a.accountId, a.accountName ?? '', a.emailAddress ?? '', a.roles.join(', ')])];
+  const cells = (account: AwsAccountWithRoles): string[] => [account.accountId, account.accountName ?? '', account.emailAddress ?? '', account.roles.join(', ')].map(neutralize);
+  const rows = [['ACCOUNT ID', 'NAME', 'EMAIL', 'ROLES'], ...accounts.map(cells)];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -79,7 +79,7 @@ export async function demo(args: readonly string[], io: CliIo): Promise<number> 
   try {
     for (const fault of faults) emulator.inject(fault, { path: '/token' });
     const terminal = new Terminal(io);
-    terminal.line(`${terminal.style('bold', 'tokenpoll demo')}: a device login against the emulator at ${emulator.url} (no network needed)`);
+    terminal.line`${terminal.style('bold', 'tokenpoll demo')}: a device login against the emulator at ${emulator.url} (no network needed)`;
     if (faults.length > 0) terminal.line(terminal.style('dim', `Faults injected into the first polls: ${faultNames(text(values, 'faults') ?? '5xx,slow_down')}`));
     const hint =
       auto === undefined
@@ -99,7 +99,8 @@ export async function demo(args: readonly string[], io: CliIo): Promise<number> 
 function parseFaults(list: string): EmulatorFault[] {
   const names = list.split(',').map((name) => name.trim()).filter((name) => name !== '' && name !== 'none');
   return names.map((name) => {
-    const fault = FAULTS[name];
+    // Own names only: `constructor` or `__proto__` must not find Object.prototype's members.
+    const fault = Object.hasOwn(FAULTS, name) ? FAULTS[name] : undefined;
     if (fault === undefined) throw new UsageError(`unknown fault '${name}': use ${Object.keys(FAULTS).join(', ')} or none (see 'tokenpoll demo --help')`);
     return fault;
   });

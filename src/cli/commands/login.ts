@@ -1,6 +1,7 @@
 import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
 import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
-import { ssoTokenFileStorage } from '../../node/token-storage.js';
+import { saveIssuedEntry, ssoTokenFileStorage } from '../../node/token-storage.js';
+import { systemClock } from '../../clock/clock.js';
 import { sessionCachePath, startAwsLogin } from '../aws-login.js';
 import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
 import { UsageError } from '../exit-codes.js';
@@ -86,13 +87,13 @@ export async function login(args: readonly string[], io: CliIo): Promise<number>
   if (flag(values, 'github')) {
     const base = (text(values, 'github-url') ?? GITHUB).replace(/\/+$/, '');
     return runLogin(
-      (signal) => loginWithDeviceFlow({ ...client, signal, deviceAuthorizationEndpoint: `${base}/login/device/code`, tokenEndpoint: `${base}/login/oauth/access_token` }),
+      (signal, onRetry) => loginWithDeviceFlow({ ...client, signal, onRetry, deviceAuthorizationEndpoint: `${base}/login/device/code`, tokenEndpoint: `${base}/login/oauth/access_token` }),
       io,
       output,
     );
   }
   refuse(values, ['github-url'], '--github', 'login');
-  return runLogin((signal) => loginWithDeviceFlow({ ...client, signal, issuer: required(values, 'issuer', 'login') }), io, output);
+  return runLogin((signal, onRetry) => loginWithDeviceFlow({ ...client, signal, onRetry, issuer: required(values, 'issuer', 'login') }), io, output);
 }
 
 async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise<number> {
@@ -106,12 +107,13 @@ async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise
   };
   const writeCache = !flag(values, 'no-cache');
   const path = sessionCachePath(session);
-  return runLogin((signal) => startAwsLogin(session, signal, writeCache), io, output, {
+  return runLogin((signal, onRetry) => startAwsLogin(session, signal, writeCache, onRetry), io, output, {
     afterGrant: writeCache
       ? async (token, terminal) => {
-          // Under the cache's lock, so a token source refreshing the same file at this moment cannot overwrite the new login.
-          const storage = ssoTokenFileStorage(path);
-          await storage.exclusive(() => storage.write(ssoCacheEntryFromToken(token)), io.signal);
+          // Under the cache's lock, so a token source refreshing the same file at this moment cannot overwrite the new login;
+          // retried, and when it still fails the token goes out anyway (--json) with exit 1 (see runLogin).
+          const failure = await saveIssuedEntry(ssoTokenFileStorage(path), ssoCacheEntryFromToken(token), { kind: 'login', clock: systemClock, locked: false, signal: io.signal });
+          if (failure) throw failure;
           announce(terminal, path);
           return { cacheFile: path };
         }
@@ -120,7 +122,7 @@ async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise
 }
 
 function announce(terminal: Terminal, path: string): void {
-  terminal.line(`${terminal.style('green', '✔')} Saved to the AWS SSO cache: ${path}`);
+  terminal.line`${terminal.style('green', '✔')} Saved to the AWS SSO cache: ${path}`;
 }
 
 function scopes(values: Values): string[] | undefined {

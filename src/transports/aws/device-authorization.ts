@@ -1,6 +1,6 @@
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import type { DeviceAuthorization } from '../../flows/device-login.js';
-import { secondsAsSent } from '../rfc8628/device-authorization.js';
+import { checkVerificationUri, secondsAsSent } from '../rfc8628/device-authorization.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
@@ -68,9 +68,12 @@ export function startAuthorization(
  * Normalises a StartDeviceAuthorization answer (camelCase on the wire).
  * `expiresIn` and `interval` are read as {@link deviceAuthorizationFrom} reads
  * RFC 8628's: a number or numeric string becomes a number, another value is
- * kept as sent for the poller to check and warn about.
+ * kept as sent for the poller to check and warn about. `verificationUri` and
+ * `verificationUriComplete` are checked as RFC 8628's are: `https:` only
+ * (`http:` on a loopback host).
  * @param issuedAt - When the answer arrived, as `clock.now()`.
- * @throws {@link InvalidResponseError} when `deviceCode`, `userCode`, `verificationUri` or `expiresIn` is missing.
+ * @throws {@link InvalidResponseError} when `deviceCode`, `userCode`, `verificationUri` or `expiresIn` is missing,
+ * or a verification URI is not `https:`.
  * @internal
  */
 export function awsDeviceAuthorizationFrom(json: Readonly<Record<string, unknown>>, issuedAt: number): DeviceAuthorization {
@@ -86,12 +89,12 @@ export function awsDeviceAuthorizationFrom(json: Readonly<Record<string, unknown
   const authorization: { -readonly [K in keyof DeviceAuthorization]: DeviceAuthorization[K] } = {
     deviceCode,
     userCode,
-    verificationUri,
+    verificationUri: checkVerificationUri(verificationUri, 'verificationUri', 'the StartDeviceAuthorization answer'),
     expiresInSeconds: expiresIn,
     issuedAt,
   };
   const complete = stringField(json, 'verificationUriComplete');
-  if (complete !== undefined) authorization.verificationUriComplete = complete;
+  if (complete !== undefined) authorization.verificationUriComplete = checkVerificationUri(complete, 'verificationUriComplete', 'the StartDeviceAuthorization answer');
   const interval = secondsAsSent(json['interval']);
   if (interval !== undefined) authorization.intervalSeconds = interval;
   return Object.freeze(authorization);

@@ -35,7 +35,8 @@ export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneSho
  * console.log(`Go to ${authorization.verificationUri} and type ${authorization.userCode}`);
  * ```
  * @throws {@link OAuthError} (or {@link AccessDeniedError}, {@link ExpiredTokenError}) when the server answers an OAuth error.
- * @throws {@link InvalidResponseError} when the answer lacks a required member or is not JSON or a form.
+ * @throws {@link InvalidResponseError} when the answer lacks a required member, is not JSON or a form, or has a
+ * verification URI that is not `https:` (`http:` only on loopback; see {@link deviceAuthorizationFrom}).
  * @throws {@link RetriesExhaustedError} when transient faults outlast the retries.
  * @throws {@link ConfigurationError} for bad options or an endpoint that is not HTTPS (loopback excepted).
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.1 | RFC 8628 §3.1}
@@ -69,8 +70,15 @@ export async function requestDeviceAuthorization(options: DeviceAuthorizationReq
  * - a missing or empty `verification_uri_complete` is left out;
  * - Entra's `message` is kept.
  *
+ * The verification URIs are shown to the user and may be opened for them,
+ * so each must be an `https:` URL (`http:` only on a loopback host), with no
+ * user name or password and no space or control character
+ * (`checkVerificationUri`); an answer with any other (`javascript:`,
+ * `file:`, `http://` on the network, a bare path) is refused, not passed on.
+ *
  * @param issuedAt - When the answer arrived, as `clock.now()`.
- * @throws {@link InvalidResponseError} naming the missing members (`device_code`, `user_code`, `verification_uri`, `expires_in`).
+ * @throws {@link InvalidResponseError} naming the missing members (`device_code`, `user_code`, `verification_uri`, `expires_in`),
+ * or a verification URI that is not `https:`.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
  * @group RFC 8628
  */
@@ -89,17 +97,40 @@ export function deviceAuthorizationFrom(body: Readonly<Record<string, unknown>>,
   const authorization: { -readonly [K in keyof DeviceAuthorization]: DeviceAuthorization[K] } = {
     deviceCode: deviceCode!,
     userCode: userCode!,
-    verificationUri: verificationUri!,
+    verificationUri: checkVerificationUri(verificationUri!, 'verification_uri', 'the device authorization answer'),
     expiresInSeconds: expiresIn!,
     issuedAt,
   };
   const complete = text(body['verification_uri_complete']);
-  if (complete !== undefined) authorization.verificationUriComplete = complete;
+  if (complete !== undefined) authorization.verificationUriComplete = checkVerificationUri(complete, 'verification_uri_complete', 'the device authorization answer');
   const interval = secondsAsSent(body['interval']);
   if (interval !== undefined) authorization.intervalSeconds = interval;
   const message = text(body['message']);
   if (message !== undefined) authorization.message = message;
   return Object.freeze(authorization);
+}
+
+/**
+ * Checks a verification URI a server sent, before anyone shows or opens it:
+ * an absolute `https:` URL (`http:` only on a loopback host, as for the
+ * endpoints), with no user name or password (`https://bank.example@evil.example/`)
+ * and no space or control character (which no URI holds, RFC 3986 §2, and
+ * which could act on a terminal). It is returned as sent.
+ * @param member - The member's name on the wire, for the message.
+ * @param answer - Which answer it came in, for the message.
+ * @throws {@link InvalidResponseError} otherwise, naming the member and its scheme.
+ * @internal
+ */
+export function checkVerificationUri(uri: string, member: string, answer: string): string {
+  // U+0000–U+0020, DEL and the C1 controls.
+  if (/[\u0000-\u0020\u007f-\u009f]/.test(uri)) throw new InvalidResponseError(`${answer} has a ${member} with a space or a control character in it`);
+  try {
+    assertSecureUrl(uri, member);
+  } catch {
+    const scheme = URL.canParse(uri) ? ` (${new URL(uri).protocol})` : '';
+    throw new InvalidResponseError(`${answer} has a ${member} that is not an https: URL${scheme}, so it is not shown to anyone (http: is allowed only on a loopback host, and no user name or password)`);
+  }
+  return uri;
 }
 
 function text(value: unknown): string | undefined {
