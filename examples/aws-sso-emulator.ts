@@ -12,7 +12,8 @@
 import { loginWithAwsSso, memoryRegistrationCache } from 'tokenpoll';
 import { startEmulator } from 'tokenpoll/testing';
 
-const emulator = await startEmulator({ intervalSeconds: 0.1, autoApproveAfterMs: 400 });
+// The emulator plays the user too: it approves each code at its second CreateToken poll.
+const emulator = await startEmulator({ intervalSeconds: 0.1, approveOnPoll: 2 });
 const cache = memoryRegistrationCache();
 try {
   for (const round of [1, 2]) {

@@ -10,7 +10,8 @@
 import { DEVICE_CODE_GRANT_TYPE, pollToken, readHttpResponse, type TokenTransport } from 'tokenpoll';
 import { startEmulator } from 'tokenpoll/testing';
 
-const emulator = await startEmulator({ intervalSeconds: 0.2, autoApproveAfterMs: 700 });
+// It approves the code at the second request (the user's part, here played by the emulator).
+const emulator = await startEmulator({ intervalSeconds: 0.2, approveOnPoll: 2 });
 try {
   // 1. Ask for a device code, and note when the answer arrived, on the clock tokenpoll uses.
   const answer = await fetch(`${emulator.url}/device_authorization`, {

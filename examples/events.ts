@@ -2,7 +2,9 @@
  * Subscribing to the lifecycle events of a login while the server misbehaves:
  * the emulator answers the first three polls with a 502 (an HTML page, as a
  * proxy sends), a dropped connection and a 429 with `Retry-After: 1`. The
- * login rides them out and is approved about 1.5 s in.
+ * login rides them out; the emulator, standing in for the user, approves the
+ * code at the second poll that reaches it (the first is answered
+ * `authorization_pending`), so the order is the same on any machine.
  *
  * Every payload is a small frozen object; none carries the device code, a
  * client secret or a token, except `granted` (the token you asked for).
@@ -12,7 +14,7 @@
 import { exponentialBackoff, loginWithDeviceFlow } from 'tokenpoll';
 import { startEmulator } from 'tokenpoll/testing';
 
-const emulator = await startEmulator({ intervalSeconds: 0.1, autoApproveAfterMs: 1500 });
+const emulator = await startEmulator({ intervalSeconds: 0.1, approveOnPoll: 2 });
 emulator.inject({ type: 'server_error', status: 502 });
 emulator.inject({ type: 'reset' });
 emulator.inject({ type: 'rate_limited', retryAfterSeconds: 1 });

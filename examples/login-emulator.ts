@@ -2,7 +2,8 @@
  * A whole RFC 8628 device login in one call, against the emulator: discovery,
  * the device authorization request, the code to show, polling, the token set.
  * No network: the emulator is a real HTTP server on 127.0.0.1, and it plays
- * the user too, approving the code half a second after it is shown.
+ * the user too, approving the code once the first poll has been answered
+ * `authorization_pending`.
  *
  * Run: `npm run build && node examples/login-emulator.ts` (Node 22.18 or later),
  * or all examples at once with `npx vitest run test/examples.test.ts`.
@@ -14,12 +15,16 @@ const emulator = await startEmulator({ intervalSeconds: 0.2 });
 try {
   const login = loginWithDeviceFlow({ issuer: emulator.url, clientId: 'tokenpoll-test', scope: 'openid profile' });
 
+  let shown = '';
   login.on('code', ({ userCode, verificationUri, expiresInMs }) => {
+    shown = userCode;
     console.log(`Open ${verificationUri} and enter ${userCode} (valid for ${Math.round(expiresInMs / 60_000)} min)`);
-    // In real life a person does this in a browser; here the emulator stands in for them.
-    setTimeout(() => emulator.approve(userCode), 500);
   });
-  login.on('pending', ({ attempt }) => console.log(`poll ${attempt}: authorization pending`));
+  login.on('pending', ({ attempt }) => {
+    console.log(`poll ${attempt}: authorization pending`);
+    // In real life a person does this in a browser, whenever they like; here the emulator stands in for them.
+    if (attempt === 1) emulator.approve(shown);
+  });
 
   const token = await login.result;
   // Never print the token itself: it is a secret.

@@ -8,7 +8,7 @@ export type { ManualClockOptions } from './testing/manual-clock.js';
 export type { ScriptStep, RecordedRequest, ScriptedTransport, ScriptedTransportOptions } from './testing/scripted-transport.js';
 export type { DeviceFlowArbitraries, DeviceFlowArbitrariesOptions, FastCheckModule } from './testing/arbitraries.js';
 export type {
-  Emulator, EmulatorOptions, EmulatorFault, EmulatorClient, EmulatorAccount, EmulatorInjectOptions, EmulatorCode, EmulatorCodeStatus, EmulatorRequest,
+  Emulator, EmulatorOptions, EmulatorFault, EmulatorClient, EmulatorAccount, EmulatorInjectOptions, EmulatorCode, EmulatorCodeStatus, EmulatorRequest, EmulatorPoll,
 } from './testing/emulator/types.js';
 export { ManualClock, flushCallbacks } from './testing/manual-clock.js';
 export { scriptedTransport, ScriptExhaustedError } from './testing/scripted-transport.js';

@@ -19,7 +19,7 @@ describe('README', () => {
   });
 
   test('should hold true: the emulator example logs in through a 502', async () => {
-    const emulator = await startEmulator({ intervalSeconds: 0.05, autoApproveAfterMs: 200 });
+    const emulator = await startEmulator({ intervalSeconds: 0.05, approveOnPoll: 2 });
     try {
       emulator.inject({ type: 'server_error', status: 502 });
       const token = await loginWithDeviceFlow({ issuer: emulator.url, clientId: 'tokenpoll-test' }).result;
@@ -31,7 +31,7 @@ describe('README', () => {
   });
 
   test('should hold true: a provider of your own logs in through startDeviceLogin', async () => {
-    const emulator = await startEmulator({ intervalSeconds: 0.05, autoApproveAfterMs: 200 });
+    const emulator = await startEmulator({ intervalSeconds: 0.05, approveOnPoll: 2 });
     try {
       const login = startDeviceLogin({
         async authorize({ signal }) {

@@ -20,7 +20,20 @@ export interface DeviceFlowArbitraries {
   readonly outcome: FastCheck.Arbitrary<TokenOutcome<TokenSet>>;
   /** Raw wire answers the default classifier must handle: HTML 502s, bare 429s, GitHub's 200-with-error, AWS's typed errors. */
   readonly httpResponse: FastCheck.Arbitrary<ScriptStep>;
-  /** A script step: an outcome, a raw answer or a thrown fault, sometimes with latency. */
+  /**
+   * A 2xx whose body was lost in transit (the grant may have been issued):
+   * an `HttpTokenResponse` with a `bodyError`, sometimes late, or the
+   * `unreadable_success` outcome. A flow must end on it (`LostGrantError`),
+   * never send another request.
+   */
+  readonly lostGrant: FastCheck.Arbitrary<ScriptStep>;
+  /** A success answer that holds no token: a 200 whose body is not JSON, is cut short or has no `access_token`, or a malformed outcome. */
+  readonly malformed: FastCheck.Arbitrary<ScriptStep>;
+  /** A transport that throws: network errors as fetch and Node report them, a timeout, or an error nothing recognises (a bug). */
+  readonly transportError: FastCheck.Arbitrary<ScriptStep>;
+  /** A request that never answers, until the driver aborts it (its request timeout, the deadline, or a cancel). */
+  readonly hang: FastCheck.Arbitrary<ScriptStep>;
+  /** A script step: an outcome, a raw answer or a thrown fault, sometimes with latency (and, with `hardCases`, the four above). */
   readonly step: FastCheck.Arbitrary<ScriptStep>;
   /** A whole script for `scriptedTransport`. */
   readonly script: FastCheck.Arbitrary<ScriptStep[]>;
@@ -39,6 +52,16 @@ export interface DeviceFlowArbitrariesOptions {
   readonly maxSteps?: number;
   /** The longest latency a step may have, in ms. @defaultValue 3000 */
   readonly maxLatencyMs?: number;
+  /**
+   * Also generate the hard cases in `httpResponse`, `step` and `script`: lost
+   * grants, malformed answers, every kind of thrown transport error, and
+   * hangs (see `lostGrant`, `malformed`, `transportError` and `hang`), so a
+   * property also covers the answers that end a flow at once or are
+   * waited out on a timeout. Off by default, so existing properties keep
+   * their meaning; turn it on to test your own classifier or transport.
+   * @defaultValue false
+   */
+  readonly hardCases?: boolean;
 }
 
 const OTHER_ERRORS = ['invalid_grant', 'invalid_client', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type', 'incorrect_device_code', 'device_flow_disabled'];
@@ -64,6 +87,19 @@ const AWS_CODES: Record<string, [number, string]> = {
  * import { deviceFlowArbitraries } from 'tokenpoll/testing';
  * const { script } = deviceFlowArbitraries(fc);
  * fc.assert(fc.asyncProperty(script, async (steps) => { ... }));
+ * ```
+ * @example
+ * With the hard cases too (lost grants, malformed answers, thrown errors, hangs): whatever
+ * happens, the flow ends, with no overlap and no timer left.
+ * ```ts
+ * const { script } = deviceFlowArbitraries(fc, { hardCases: true });
+ * await fc.assert(fc.asyncProperty(script, async (steps) => {
+ *   const clock = new ManualClock();
+ *   const transport = scriptedTransport(steps, { clock, whenExhausted: 'repeat-last' });
+ *   const poll = pollToken({ transport, clock, intervalSeconds: 5, expiresInSeconds: 300 });
+ *   await clock.runUntilSettled(poll.result);
+ *   return transport.maxConcurrent <= 1 && clock.pendingTimers === 0;
+ * }));
  * ```
  * @group Testing
  */
@@ -119,11 +155,43 @@ export function deviceFlowArbitraries(fc: FastCheckModule, options: DeviceFlowAr
     fc.constantFrom('ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT').map((code) => ({ fail: Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) }) })),
   );
   const latency = fc.option(fc.integer({ min: 1, max: maxLatencyMs }), { nil: undefined, freq: 3 });
+  const delayed = (arbitrary: FastCheck.Arbitrary<{ readonly reply: unknown } | { readonly fail: unknown }>): FastCheck.Arbitrary<ScriptStep> =>
+    fc.tuple(arbitrary, latency).map(([step, ms]): ScriptStep => (ms === undefined ? step : { ...step, latencyMs: ms }));
+  const successStatus = fc.constantFrom(200, 200, 201, 203);
+  const lostGrant: FastCheck.Arbitrary<ScriptStep> = fc.oneof(
+    delayed(
+      fc.tuple(successStatus, fc.constantFrom('terminated', 'other side closed', 'aborted')).map(([status, message]) => ({
+        reply: { status, headers: { 'content-type': 'application/json' }, bodyError: new TypeError(message) },
+      })),
+    ),
+    successStatus.map((status): ScriptStep => ({ type: 'unreadable_success', status, message: 'reading the body failed' })),
+  );
+  const malformed: FastCheck.Arbitrary<ScriptStep> = fc.oneof(
+    fc
+      .constantFrom('<html><body>Welcome</body></html>', '{"access_token":"at-cut', '{}', '{"token_type":"Bearer"}', '', 'null', '[1,2]')
+      .map((body) => ({ reply: { status: 200, headers: { 'content-type': 'application/json' }, body } })),
+    fc.constantFrom<unknown>({ type: 'success' }, { type: 'oauth_error' }, { type: 'no_such_outcome' }, 42, null).map((reply) => ({ reply })),
+  );
+  const transportError: FastCheck.Arbitrary<ScriptStep> = delayed(
+    fc.oneof(
+      fc.constantFrom('ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'ENOTFOUND', 'EAI_AGAIN').map((code) => ({
+        fail: Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) }),
+      })),
+      fc.constant({ fail: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }),
+      fc.constant({ fail: new DOMException('The operation timed out.', 'TimeoutError') }),
+      fc.constantFrom<unknown>(new Error('Cannot read properties of undefined'), 'a thrown string', undefined).map((fail) => ({ fail })),
+    ),
+  );
+  const hang: FastCheck.Arbitrary<ScriptStep> = fc.constant({ hang: true } as const);
+  const hardCases = options.hardCases === true;
+  const anyResponse: FastCheck.Arbitrary<ScriptStep> = hardCases
+    ? fc.oneof({ weight: 4, arbitrary: httpResponse }, { weight: 1, arbitrary: lostGrant }, { weight: 1, arbitrary: malformed }, { weight: 2, arbitrary: transportError }, { weight: 1, arbitrary: hang })
+    : httpResponse;
   const step: FastCheck.Arbitrary<ScriptStep> = fc.oneof(
     { weight: 6, arbitrary: outcome },
     { weight: 2, arbitrary: fc.tuple(outcome, latency).map(([o, ms]): ScriptStep => (ms === undefined ? o : { reply: o, latencyMs: ms })) },
-    { weight: 1, arbitrary: httpResponse },
+    { weight: hardCases ? 2 : 1, arbitrary: anyResponse },
   );
   const script: FastCheck.Arbitrary<ScriptStep[]> = fc.array(step, { minLength: 1, maxLength: maxSteps });
-  return { token, continuing, terminal, fault, outcome, httpResponse, step, script };
+  return { token, continuing, terminal, fault, outcome, httpResponse: anyResponse, lostGrant, malformed, transportError, hang, step, script };
 }

@@ -14,7 +14,8 @@ import type { HttpTokenResponse } from '../classify/http.js';
  * import { pollToken, readHttpResponse } from 'tokenpoll';
  * const poll = pollToken({
  *   transport: async ({ signal }) => readHttpResponse(await fetch(tokenUrl, { method: 'POST', body, signal })),
- *   expiresInSeconds: 600,
+ *   intervalSeconds: authorization.interval,
+ *   expiresInSeconds: authorization.expires_in,
  * });
  * ```
  * @group Transports

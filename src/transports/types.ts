@@ -21,6 +21,11 @@ export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
  * Either a function, or an object with a `request` method.
  * @example
  * A transport over fetch that hands the classifier an {@link HttpTokenResponse}.
+ * Read the answer with {@link readHttpResponse}, not `await response.text()`:
+ * a 200 whose body is cut halfway would otherwise throw, be taken for a
+ * network error and retried with a device code the server has already
+ * consumed. readHttpResponse returns it as `bodyError`, a lost grant that
+ * ends the flow.
  * ```ts
  * import { readHttpResponse, type TokenTransport } from 'tokenpoll';
  * const transport: TokenTransport = async ({ signal }) => {
@@ -29,7 +34,7 @@ export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
  *     body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: 'app' }),
  *     signal,
  *   });
- *   return { status: response.status, headers: response.headers, body: await response.text() };
+ *   return readHttpResponse(response);
  * };
  * ```
  * @group Transports

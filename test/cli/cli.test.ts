@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -143,17 +144,16 @@ describe('the tokenpoll CLI', () => {
     });
 
     test('should draw a live status line, in colour, on a terminal, and honour NO_COLOR there', async () => {
-      // script(1) gives the CLI a pseudo-terminal for stdin and stderr.
-      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} demo --interval 0.05 --no-qr --auto-approve=1.2 --faults none`;
-      const colour = await runScript(command, {});
+      // script(1) gives the CLI a pseudo-terminal for stdin and stderr. On a terminal the demo waits for a
+      // person; the test approves on the emulator's page once the status line it checks has been drawn.
+      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} demo --interval 0.05 --no-qr --faults none`;
+      const colour = await approveOnTerminal(command, {}, /Waiting for approval · expires in \u001B\[1m[45]:\d\d\u001B\[22m · polling every 50ms · \d+ polls/);
       expect(colour).toMatch(/\r\u001B\[2K/);
-      expect(colour).toMatch(/Waiting for approval · expires in \u001B\[1m[45]:\d\d\u001B\[22m · polling every 50ms · \d+ polls/);
       expect(colour).toMatch(/\u001B\[32m✔\u001B\[39m Approved/);
-      const plain = await runScript(command, { NO_COLOR: '1' });
-      expect(plain).toMatch(/\r\u001B\[2K.*Waiting for approval/);
+      const plain = await approveOnTerminal(command, { NO_COLOR: '1' }, /\r\u001B\[2K.*Waiting for approval/);
       expect(plain).not.toMatch(/\u001B\[3\dm/);
       // On a narrow terminal the status line is cut to fit, so clearing it in place works.
-      const narrow = await runScript(`stty cols 40; ${command}`, {});
+      const narrow = await approveOnTerminal(`stty cols 40; ${command}`, {}, /\r\u001B\[2K[^\r\n]*Waiting/);
       const statusLines = [...narrow.matchAll(/\r\u001B\[2K([^\r\n]*?)(?=\r|\n|$)/g)].map((m) => m[1]!.replace(/\u001B\[[0-9;]*m/g, '')).filter((line) => line.includes('Waiting'));
       expect(statusLines.length).toBeGreaterThan(0);
       for (const line of statusLines) expect(line.length).toBeLessThanOrEqual(39);
@@ -261,9 +261,35 @@ describe('the tokenpoll CLI', () => {
   });
 });
 
-/** Runs a command on a pseudo-terminal and returns what it printed; it must exit 0. */
-async function runScript(command: string, env: Readonly<Record<string, string>>): Promise<string> {
-  const { code, output } = await runUnderTerminal(command, env);
+/**
+ * Runs the demo on a pseudo-terminal (script(1)), waits until its output
+ * matches `drawn`, then approves the code it shows through the emulator's
+ * approval page (`POST /device`), as a person would; returns what it printed.
+ * It must exit 0. No timer decides anything: the approval follows the output.
+ */
+async function approveOnTerminal(command: string, env: Readonly<Record<string, string>>, drawn: RegExp): Promise<string> {
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm-256color', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  let approval: Promise<void> | undefined;
+  const plain = (): string => output.replace(/\u001B\[[0-9;]*[A-Za-z]/g, '');
+  const approveOnceDrawn = (): void => {
+    const shown = /To sign in, open (http:\/\/127\.0\.0\.1:\d+)\/device\s+and enter the code ([A-Z]{4}-[A-Z]{4})/.exec(plain());
+    if (approval !== undefined || shown === null || !drawn.test(output)) return;
+    const [, url, userCode] = shown;
+    approval = fetch(`${url!}/device`, { method: 'POST', body: new URLSearchParams({ user_code: userCode!, action: 'approve' }) }).then(async (response) => {
+      if (response.status !== 200) throw new Error(`the approval page answered ${response.status}: ${await response.text()}`);
+    });
+  };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    approveOnceDrawn();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (approval === undefined) throw new Error(`exit ${code} before the output matched ${String(drawn)}:\n${output}`);
+  await approval;
   if (code !== 0) throw new Error(`exit ${code}: ${output}`);
   return output;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigurationError } from '../../src/index.js';
-import { startEmulator, type Emulator } from '../../src/testing.js';
-import { authorizeAws, call, pollAws, postJson, sleep, useEmulator, type Answer } from './helpers.js';
+import { ManualClock, startEmulator, type Emulator } from '../../src/testing.js';
+import { authorizeAws, call, pollAws, postJson, useEmulator, type Answer } from './helpers.js';
 
 const start = useEmulator();
 const PORTAL_NAMESPACE = 'http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/';
@@ -55,7 +55,9 @@ describe('emulator (AWS SSO portal side)', () => {
 
   describe('should answer the portal\'s exceptions in its wire format', () => {
     test('when the token is missing, unknown, expired on command or past its lifetime, with UnauthorizedException (401)', async () => {
-      const emulator = await start({ accounts, accessTokenTtlSeconds: 0.2 });
+      // The emulator's time is virtual, so the first token is still fresh when used, however slow the machine.
+      const clock = new ManualClock();
+      const emulator = await start({ accounts, accessTokenTtlSeconds: 0.2, clock });
       expectPortalError(await portal(emulator, '/assignment/accounts', {}, undefined), 'UnauthorizedException', 401);
       expectPortalError(await portal(emulator, '/assignment/accounts', {}, 'aws-at-unknown'), 'UnauthorizedException', 401);
       const first = await login(emulator);
@@ -63,7 +65,7 @@ describe('emulator (AWS SSO portal side)', () => {
       emulator.expireAccessTokens();
       expectPortalError(await portal(emulator, '/assignment/accounts', {}, first.accessToken), 'UnauthorizedException', 401);
       const second = await login(emulator);
-      await sleep(250);
+      clock.increment(250);
       expectPortalError(await portal(emulator, '/assignment/accounts', {}, second.accessToken), 'UnauthorizedException', 401);
     });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { authorizeAws, authorizeRfc, pollAws, pollRfc, sleep, useEmulator } from './helpers.js';
+import { ManualClock } from '../../src/testing.js';
+import { authorizeAws, authorizeRfc, pollAws, pollRfc, useEmulator } from './helpers.js';
 
 const start = useEmulator();
 
@@ -54,14 +55,17 @@ describe('emulator (interval enforcement)', () => {
 
   describe('should let a client that waits the raised interval through', () => {
     test('when the client waits longer than the interval after each answer', async () => {
-      const emulator = await start({ intervalSeconds: 0.3, slowDownIncrementSeconds: 0.1 });
+      // The emulator's time is virtual: "too soon" and "patient" do not depend on how fast the machine is.
+      const clock = new ManualClock();
+      const emulator = await start({ intervalSeconds: 0.3, slowDownIncrementSeconds: 0.1, clock });
       const { deviceCode, userCode } = await authorizeRfc(emulator);
       const first = await pollRfc(emulator, deviceCode);
+      clock.increment(200);
       const tooSoon = await pollRfc(emulator, deviceCode); // the interval is now 0.4 s
-      await sleep(450);
+      clock.increment(400);
       const patient = await pollRfc(emulator, deviceCode);
       emulator.approve(userCode);
-      await sleep(450);
+      clock.increment(400);
       const granted = await pollRfc(emulator, deviceCode);
       expect([first, tooSoon, patient, granted].map((answer) => answer.json?.['error'] ?? answer.status)).toEqual(['authorization_pending', 'slow_down', 'authorization_pending', 200]);
     });

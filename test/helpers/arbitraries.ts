@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { deviceFlowArbitraries } from '../../src/testing.js';
 
-/** The shared arbitraries: the public ones from tokenpoll/testing, plus flow settings. */
-export const arb = deviceFlowArbitraries(fc, { maxSteps: 30 });
+/**
+ * The shared arbitraries: the public ones from tokenpoll/testing, with the hard cases on (lost
+ * grants, malformed answers, every kind of thrown error, hangs), plus flow settings.
+ */
+export const arb = deviceFlowArbitraries(fc, { maxSteps: 30, hardCases: true });
 
 /** Settings a flow may be started with. */
 export interface FlowSettings {

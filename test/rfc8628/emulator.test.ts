@@ -2,15 +2,14 @@ import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import {
   AccessDeniedError,
   ExpiredTokenError,
+  loginWithDeviceFlow,
   OAuthError,
   PollCancelledError,
   refreshToken,
   type LoginEvents,
-  type SlowDownEvent,
   type TokenSet,
 } from '../../src/index.js';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing.js';
-import { dilatedClock } from './dilated-clock.js';
+import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing.js';
 import { reasonOf, runEmulatorLogin } from './emulator-login.js';
 import { outcomeOf, scenarioTable } from './scenarios.js';
 
@@ -156,23 +155,45 @@ describe('rfc8628 against the emulator', () => {
 
   describe('should obey a slow_down storm', () => {
     test.each([[false], [true]])('when the client interval is far below the enforced one (githubStyle %s)', async (githubStyle) => {
-      // Arrange: the emulator enforces 200 ms (+20 ms per early poll) in real time; the client's clock runs
-      // 100 times fast, so the announced 0.2 s is 2 ms of real time, and each slow_down's +5 s is 50 ms.
-      const server = await start({ intervalSeconds: 0.2, slowDownIncrementSeconds: 0.02, githubStyle, autoApproveAfterMs: 250 });
-      // Act
-      const run = await runEmulatorLogin(server, { user: 'nothing', login: { clock: dilatedClock(100), requestTimeoutMs: 200_000 } });
+      // Arrange: one virtual clock for both sides, so the storm does not depend on the machine's speed. The
+      // emulator's time runs 100 times slower than the client's: it announces 0.2 s, which the client waits
+      // (2 ms of emulator time), and enforces 0.2 s (+0.02 s per early poll) of its own time, 20 s of the
+      // client's; each slow_down's +5 s is 50 ms to the emulator. It approves at the third poll, mid-storm.
+      const clock = new ManualClock();
+      const server = await start({ intervalSeconds: 0.2, slowDownIncrementSeconds: 0.02, githubStyle, approveOnPoll: 3, clock: { now: () => clock.now() / 100 } });
+      const login = loginWithDeviceFlow({ issuer: server.url, clientId: 'tokenpoll-test', clock, requestTimeoutMs: 200_000 });
+      const slowDowns: number[] = [];
+      let waiting = false; // the client waits on its clock (true) or for an answer over HTTP (false)
+      login.on('code', () => (waiting = true));
+      login.on('attempt', () => (waiting = false));
+      for (const name of ['pending', 'retry'] as const) login.on(name, () => (waiting = true));
+      login.on('slowDown', ({ intervalMs }) => {
+        slowDowns.push(intervalMs);
+        waiting = true;
+      });
+      let settled: PromiseSettledResult<TokenSet> | undefined;
+      void login.result.then(
+        (value) => (settled = { status: 'fulfilled', value }),
+        (reason: unknown) => (settled = { status: 'rejected', reason }),
+      );
+      // Act: move the clock to the client's next timer whenever it waits; let real I/O run otherwise.
+      while (settled === undefined) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (waiting && clock.nextTimerAt !== undefined) await clock.advance(clock.nextTimerAt - clock.now());
+      }
       // Assert
-      const slowDowns = run.events.filter((e) => e.name === 'slowDown').map((e) => (e.payload as SlowDownEvent).intervalMs);
+      const tokenRequests = server.requests.filter((r) => r.path === '/token').length;
       table.add({
         scenario: `slow_down storm${githubStyle ? ' (GitHub 200 style)' : ''}`,
-        outcome: `${outcomeOf(run.settled)} after ${slowDowns.length} slow_down`,
-        requests: run.tokenRequests,
-        approvalToTokenMs: run.endedAt - server.codes[0]!.approvedAt!, // approved by the emulator itself, 250 ms after issue
+        outcome: `${outcomeOf(settled)} after ${slowDowns.length} slow_down`,
+        requests: tokenRequests,
       });
-      expect(run.settled.status).toBe('fulfilled');
-      expect(slowDowns.length).toBeGreaterThanOrEqual(3);
-      // Each slow_down raised the interval by at least 5 s (virtual), never lowering it.
+      expect(settled.status).toBe('fulfilled');
+      // After k slow_downs the client's gap is 2 + 50k ms of emulator time, against 200 + 20k enforced: 7 polls are too early.
+      expect(slowDowns).toHaveLength(7);
+      // Each slow_down raised the interval by at least 5 s, never lowering it.
       slowDowns.forEach((ms, i) => i > 0 && expect(ms).toBeGreaterThanOrEqual(slowDowns[i - 1]! + 5000));
+      expect(tokenRequests).toBe(slowDowns.length + 2); // the first poll (pending), the storm, the grant
       expect(server.codes[0]!.status).toBe('consumed');
     });
   });

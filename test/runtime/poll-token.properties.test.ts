@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { ErrorCode, PollCancelledError, RetriesExhaustedError, TransientFaultError, isTokenPollError } from '../../src/index.js';
+import { ErrorCode, LostGrantError, PollCancelledError, RetriesExhaustedError, TransientFaultError, isTokenPollError } from '../../src/index.js';
 import { flushCallbacks, type ScriptStep } from '../../src/testing.js';
-import { arb, flowSettings, RUNS } from '../helpers/arbitraries.js';
+import { arb, flowSettings, RUNS, type FlowSettings } from '../helpers/arbitraries.js';
 import { TERMINAL_EVENTS, runFlow, startFlow, type FlowRun } from '../helpers/run-flow.js';
 
 const params = { numRuns: RUNS };
@@ -98,36 +98,72 @@ describe('pollToken', () => {
   });
 
   describe('should cancel cleanly from any point', () => {
-    test.prop([arb.script, flowSettings, fc.integer({ min: 0, max: 600_000 }), fc.boolean()], params)(
-      'when cancel() or the signal fires at any time',
-      async (script, settings, cancelAt, viaSignal) => {
-        // Arrange
-        const controller = new AbortController();
-        const run = startFlow(script, { ...settings, signal: controller.signal });
-        const reason = new Error('user pressed Ctrl-C');
-        await run.clock.advance(cancelAt);
-        const settledBefore = run.events.some((e) => TERMINAL_EVENTS.has(e.name));
-        const requestsBefore = run.transport.requests.length;
-        const inFlight = run.transport.requests.at(-1);
-        const wasInFlight = inFlight !== undefined && inFlight.answeredAt === undefined && inFlight.abortedAt === undefined;
-        // Act
-        if (viaSignal) controller.abort(reason);
-        else run.poll.cancel(reason);
-        const result = await runFlow(run);
-        // Assert
-        if (settledBefore) return;
-        expect(run.poll.state.status).toBe('cancelled');
-        expect(result.status).toBe('rejected');
-        const error = (result as PromiseRejectedResult).reason as PollCancelledError;
-        expect(error).toBeInstanceOf(PollCancelledError);
-        expect(error.cause).toBe(reason);
-        expect(run.transport.requests.length).toBe(requestsBefore);
-        expect(run.events.some((e) => e.name === 'granted')).toBe(false);
-        expect(run.clock.pendingTimers).toBe(0);
-        expect(run.transport.inFlight).toBe(0);
-        if (wasInFlight) expect(inFlight.abortedAt).toBe(cancelAt);
-      },
-    );
+    /**
+     * Where to cancel: at any time up to the moment the flow would have ended on its own, or while one of
+     * its requests is in flight (a request with latency, a hang, one waiting for its timeout). Which
+     * requests span time is found by a dry run of the same flow: the runs are deterministic.
+     */
+    const cancelPoint = fc.record({ whileInFlight: fc.constantFrom(true, true, false), pick: fc.nat(), fraction: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) });
+    /** Cancels must reach the hard moment, a request in flight, in at least this share of the runs. */
+    const MIN_IN_FLIGHT_SHARE = 0.25;
+
+    test('when cancel() or the signal fires at any time, a request in flight included', async () => {
+      const tally = { runs: 0, inFlight: 0, settledBefore: 0 };
+      await fc.assert(
+        fc.asyncProperty(arb.script, flowSettings, cancelPoint, fc.boolean(), async (script, settings, point, viaSignal) => {
+          // Arrange
+          const cancelAt = await chooseCancelTime(script, settings, point);
+          const controller = new AbortController();
+          const run = startFlow(script, { ...settings, signal: controller.signal });
+          const reason = new Error('user pressed Ctrl-C');
+          await run.clock.advance(cancelAt);
+          const settledBefore = run.events.some((e) => TERMINAL_EVENTS.has(e.name));
+          const requestsBefore = run.transport.requests.length;
+          const inFlight = run.transport.requests.at(-1);
+          const wasInFlight = inFlight !== undefined && inFlight.answeredAt === undefined && inFlight.abortedAt === undefined;
+          tally.runs += 1;
+          if (wasInFlight) tally.inFlight += 1;
+          if (settledBefore) tally.settledBefore += 1;
+          // Act
+          if (viaSignal) controller.abort(reason);
+          else run.poll.cancel(reason);
+          const result = await runFlow(run);
+          // Assert
+          if (settledBefore) return;
+          expect(run.poll.state.status).toBe('cancelled');
+          expect(result.status).toBe('rejected');
+          const error = (result as PromiseRejectedResult).reason as PollCancelledError;
+          expect(error).toBeInstanceOf(PollCancelledError);
+          expect(error.cause).toBe(reason);
+          expect(run.transport.requests.length).toBe(requestsBefore);
+          expect(run.events.some((e) => e.name === 'granted')).toBe(false);
+          expect(run.clock.pendingTimers).toBe(0);
+          expect(run.transport.inFlight).toBe(0);
+          if (wasInFlight) expect(inFlight.abortedAt).toBe(cancelAt);
+        }),
+        params,
+      );
+      const share = (count: number): string => `${((100 * count) / tally.runs).toFixed(1)}%`;
+      console.info(`cancel property: ${tally.runs} runs, ${share(tally.inFlight)} cancelled with a request in flight, ${share(tally.settledBefore)} already settled`);
+      expect(tally.inFlight / tally.runs).toBeGreaterThanOrEqual(MIN_IN_FLIGHT_SHARE);
+    });
+  });
+
+  describe('should end at once on a lost grant, never sending again', () => {
+    test.prop([arb.script, flowSettings], params)('when a success answer arrives whose body could not be read', async (script, settings) => {
+      // Arrange
+      const run = startFlow(script, settings);
+      // Act
+      const result = await runFlow(run);
+      // Assert
+      const requests = run.transport.requests;
+      const stepOf = (index: number): ScriptStep => script[Math.min(index, script.length - 1)]!;
+      const lost = requests.findIndex((request, i) => request.answeredAt !== undefined && isLostGrantStep(stepOf(i)));
+      if (lost === -1) return;
+      expect(requests).toHaveLength(lost + 1);
+      expect(run.poll.state.status).toBe('failed');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(LostGrantError);
+    });
   });
 
   describe('should be deterministic', () => {
@@ -203,12 +239,38 @@ describe('pollToken', () => {
 
 // Helpers
 
+/** The cancel time a cancel point stands for, from a dry run of the same flow to its own end. */
+async function chooseCancelTime(
+  script: readonly ScriptStep[],
+  settings: FlowSettings,
+  point: { readonly whileInFlight: boolean; readonly pick: number; readonly fraction: number },
+): Promise<number> {
+  const dry = startFlow(script, settings);
+  await runFlow(dry);
+  const spans = dry.transport.requests
+    .map((r) => ({ from: r.at, to: r.answeredAt ?? r.abortedAt ?? r.at }))
+    .filter((span) => span.to > span.from);
+  const span = spans[point.pick % Math.max(1, spans.length)];
+  // In flight from the moment it is sent until (not including) the moment it is answered or aborted.
+  if (point.whileInFlight && span) return span.from + Math.floor(point.fraction * (span.to - span.from));
+  return Math.floor(point.fraction * (dry.clock.now() + 1));
+}
+
 function attemptEvents(run: FlowRun): { at: number; intervalMs: number }[] {
   return run.events.filter((e) => e.name === 'attempt').map((e) => ({ at: e.at, intervalMs: (e.payload as { intervalMs: number }).intervalMs }));
 }
 
+/** A 2xx whose body was lost, as `arb.lostGrant` makes it: a raw answer with a `bodyError`, or the `unreadable_success` outcome. */
+function isLostGrantStep(step: ScriptStep): boolean {
+  const answer = 'reply' in step ? step.reply : step;
+  if (typeof answer !== 'object' || answer === null) return false;
+  const { status, bodyError, type } = answer as { status?: number; bodyError?: unknown; type?: unknown };
+  return type === 'unreadable_success' || (bodyError !== undefined && status !== undefined && status >= 200 && status < 300);
+}
+
 function isTerminalStep(step: ScriptStep): boolean {
   const outcome = 'reply' in step ? step.reply : step;
+  if (typeof outcome !== 'object' || outcome === null) return true; // a malformed answer, which ends the flow
   const type = (outcome as { type?: unknown }).type;
   return ['success', 'access_denied', 'expired_token', 'oauth_error'].includes(type as string) || 'reply' in step && !('type' in (step.reply as object));
 }

@@ -5,7 +5,7 @@ import type { EmulatorFault, EmulatorInjectOptions } from './types.js';
 import { EXCEPTIONS } from './aws-routes.js';
 import { PORTAL_PREFIX, portalError } from './aws-portal-routes.js';
 
-const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'oversized', 'github_200', 'aws_exception']);
+const FAULT_TYPES: ReadonlySet<string> = new Set(['server_error', 'rate_limited', 'hang', 'reset', 'malformed', 'lost_body', 'oversized', 'github_200', 'aws_exception']);
 const STATUS_TEXT: Readonly<Record<number, string>> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 interface QueuedFault {
@@ -63,6 +63,14 @@ export function applyFault(exchange: Exchange, fault: EmulatorFault): void {
     case 'malformed': {
       const body = '{"access_token":"at-malformed","token_type":"Bearer","expires_in":36';
       respond(exchange, 200, { 'content-type': 'application/json' }, body);
+      return;
+    }
+    case 'lost_body': {
+      // A whole token answer is promised; half of it is sent, then the connection drops.
+      const body = Buffer.from('{"access_token":"at-lost-in-transit","token_type":"Bearer","expires_in":3600}');
+      exchange.record.status = 200;
+      exchange.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.byteLength) });
+      exchange.res.write(body.subarray(0, body.byteLength >> 1), () => exchange.req.socket.destroy());
       return;
     }
     case 'oversized': {

@@ -17,8 +17,8 @@ import type { Emulator, EmulatorOptions, EmulatorRequest } from './types.js';
 /**
  * Starts an emulator on loopback: an RFC 8628 authorization server, the
  * AWS SSO OIDC API and the AWS SSO portal API, with the spec's wire formats, interval enforcement
- * (`slow_down`, growing), approval on command, on a timer or through an HTML
- * page, expiry, fault injection, and a record of every request. Every answer
+ * (`slow_down`, growing), approval on command, at a given poll, on a timer or
+ * through an HTML page, expiry, fault injection, and a record of every request. Every answer
  * allows any origin (CORS), so a web page can log in against it. Close it
  * when done: it leaves no timer or socket behind.
  *
@@ -31,10 +31,11 @@ import type { Emulator, EmulatorOptions, EmulatorRequest } from './types.js';
  * never reaches this logic: it is not counted as a poll and consumes nothing.
  *
  * @example
- * A login approved 100 ms after the code is issued.
+ * A login approved at its second poll (the first is answered
+ * `authorization_pending`), however fast or slow the machine.
  * ```ts
  * import { startEmulator } from 'tokenpoll/testing';
- * const emulator = await startEmulator({ intervalSeconds: 0.05, autoApproveAfterMs: 100 });
+ * const emulator = await startEmulator({ intervalSeconds: 0.05, approveOnPoll: 2 });
  * try {
  *   const answer = await fetch(`${emulator.url}/device_authorization`, {
  *     method: 'POST',
@@ -53,7 +54,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const state = new EmulatorState(settings);
   const faults = new FaultQueue();
   const awsClients = new AwsClients();
-  const awsTokens = new AwsAccessTokens();
+  const awsTokens = new AwsAccessTokens(settings.now);
   const records: RequestRecord[] = [];
   let url = '';
   const context: EmulatorContext = { settings, state, awsClients, awsTokens, url: () => url };
@@ -61,7 +62,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const knownPaths = new Set([...routes.keys()].map((key) => key.slice(key.indexOf(' ') + 1)));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const at = performance.now();
+    const at = settings.now();
     const target = new URL(req.url ?? '/', 'http://emulator.invalid');
     const record: RequestRecord = { method: req.method ?? 'GET', path: target.pathname, at, params: Object.fromEntries(target.searchParams) };
     records.push(record);
@@ -130,6 +131,7 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
     expireAccessTokens: () => awsTokens.expireAll(),
     revokeRefreshTokens: () => state.revokeRefreshTokens(),
     inject: (fault, injectOptions) => faults.inject(fault, injectOptions),
+    onPoll: (listener) => state.addPollListener(listener),
     close() {
       closing ??= new Promise<void>((resolve) => {
         state.close();

@@ -14,6 +14,8 @@ export interface EmulatorSettings {
   readonly sendVerificationUriComplete: boolean;
   readonly autoApproveAfterMs: number | undefined;
   readonly autoDenyAfterMs: number | undefined;
+  readonly approveOnPoll: number | undefined;
+  readonly denyOnPoll: number | undefined;
   readonly clients: ReadonlyMap<string, ResolvedClient>;
   readonly accessTokenTtlSeconds: number;
   readonly githubStyle: boolean;
@@ -21,6 +23,8 @@ export interface EmulatorSettings {
   readonly accounts: readonly Required<EmulatorAccount>[];
   readonly portalPageSize: number;
   readonly roleCredentialsTtlMs: number;
+  /** The emulator's time, in ms. */
+  readonly now: () => number;
 }
 
 /** A client with its authentication method decided. @internal */
@@ -55,12 +59,15 @@ export function resolveSettings(options: EmulatorOptions = {}): EmulatorSettings
     sendVerificationUriComplete: options.sendVerificationUriComplete ?? true,
     autoApproveAfterMs: delay(options, 'autoApproveAfterMs'),
     autoDenyAfterMs: delay(options, 'autoDenyAfterMs'),
+    approveOnPoll: pollNumber(options, 'approveOnPoll'),
+    denyOnPoll: pollNumber(options, 'denyOnPoll'),
     clients: resolveClients(options.clients),
     accessTokenTtlSeconds: seconds(options, 'accessTokenTtlSeconds', 3600, true),
     githubStyle: options.githubStyle ?? false,
     accounts: resolveAccounts(options.accounts),
     portalPageSize: pageSize(options.portalPageSize),
     roleCredentialsTtlMs: seconds(options, 'roleCredentialsTtlSeconds', 3600, true) * 1000,
+    now: clockOf(options.clock),
   };
 }
 
@@ -83,6 +90,18 @@ function seconds(options: EmulatorOptions, name: NumericOption, fallback: number
 
 function delay(options: EmulatorOptions, name: 'autoApproveAfterMs' | 'autoDenyAfterMs'): number | undefined {
   return options[name] === undefined ? undefined : seconds(options, name, 0, false);
+}
+
+function clockOf(clock: EmulatorOptions['clock']): () => number {
+  if (clock === undefined) return () => performance.now();
+  if (typeof clock?.now !== 'function') throw new ConfigurationError('clock', 'expected an object with a now() method');
+  return () => clock.now();
+}
+
+function pollNumber(options: EmulatorOptions, name: 'approveOnPoll' | 'denyOnPoll'): number | undefined {
+  const value = options[name];
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new ConfigurationError(name, 'expected an integer, 1 or more');
+  return value;
 }
 
 function resolveClients(clients: EmulatorOptions['clients']): EmulatorSettings['clients'] {

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../errors/failures.js';
 import { normalizeUserCode as normalize, randomToken, randomUserCode } from './random.js';
 import type { EmulatorSettings } from './settings.js';
-import type { EmulatorCode, EmulatorCodeStatus } from './types.js';
+import type { EmulatorCode, EmulatorCodeStatus, EmulatorPoll } from './types.js';
 
 /** A poll up to this much too early is let through, to absorb timer granularity (1 ms in Node). */
 const EARLY_TOLERANCE_MS = 1;
@@ -14,6 +14,8 @@ export interface DeviceCodeEntry extends Omit<EmulatorCode, 'status'> {
   readonly expiresAt: number;
   status: EmulatorCodeStatus;
   intervalMs: number;
+  /** How many token requests reached this code. */
+  polls: number;
   lastPollAt?: number;
   approvedAt?: number;
   consumedAt?: number;
@@ -35,7 +37,7 @@ export interface RefreshEntry {
 
 /**
  * The emulator's device codes and refresh tokens, and the timers that approve
- * or deny codes on their own. Time is `performance.now()`.
+ * or deny codes on their own. Time is the settings' `now()` (`performance.now()` by default).
  * @internal
  */
 export class EmulatorState {
@@ -44,6 +46,7 @@ export class EmulatorState {
   readonly #byUserCode = new Map<string, DeviceCodeEntry>();
   readonly #refreshTokens = new Map<string, RefreshEntry>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #pollListeners = new Set<(poll: EmulatorPoll) => void>();
   #closed = false;
 
   constructor(settings: EmulatorSettings) {
@@ -52,7 +55,7 @@ export class EmulatorState {
 
   /** Issues a device code, and schedules its automatic approval or denial. */
   issue(side: 'rfc' | 'aws', clientId: string, scope: string | undefined): DeviceCodeEntry {
-    const now = performance.now();
+    const now = this.#settings.now();
     let userCode: string;
     do userCode = randomUserCode();
     while (this.#byUserCode.has(normalize(userCode)));
@@ -66,6 +69,7 @@ export class EmulatorState {
       expiresAt: now + this.#settings.expiresInMs,
       status: 'pending',
       intervalMs: this.#settings.intervalMs,
+      polls: 0,
     };
     this.#byDeviceCode.set(entry.deviceCode, entry);
     this.#byUserCode.set(normalize(userCode), entry);
@@ -75,11 +79,16 @@ export class EmulatorState {
     return entry;
   }
 
-  /** Answers one device code token request: reuse, expiry, the interval, then the user's decision. */
+  /**
+   * Answers one device code token request: the decisions taken on this poll
+   * (`approveOnPoll`, `denyOnPoll`, `onPoll` listeners), then reuse, expiry,
+   * the interval, then the user's decision.
+   */
   poll(side: 'rfc' | 'aws', deviceCode: string, clientId: string): PollVerdict {
-    const now = performance.now();
     const entry = this.#byDeviceCode.get(deviceCode);
     if (!entry || entry.side !== side || entry.clientId !== clientId) return { type: 'invalid_grant', description: 'unknown device code' };
+    this.#polled(entry);
+    const now = this.#settings.now();
     const status = this.#statusOf(entry, now);
     if (status === 'consumed') return { type: 'invalid_grant', description: 'the device code has already been used' };
     if (status === 'expired') return { type: 'expired_token' };
@@ -94,6 +103,13 @@ export class EmulatorState {
     entry.status = 'consumed';
     entry.consumedAt = now;
     return { type: 'granted', entry };
+  }
+
+  /** Adds an `onPoll` listener; returns its remover. */
+  addPollListener(listener: (poll: EmulatorPoll) => void): () => void {
+    const own = (poll: EmulatorPoll): void => listener(poll); // a wrapper, so adding one function twice gives two listeners
+    this.#pollListeners.add(own);
+    return () => void this.#pollListeners.delete(own);
   }
 
   /** Issues a refresh token for a client. */
@@ -120,7 +136,7 @@ export class EmulatorState {
   decide(userCode: string, decision: 'approved' | 'denied' | 'expired'): string | undefined {
     const entry = this.#byUserCode.get(normalize(userCode));
     if (!entry) return 'unknown user code';
-    const status = this.#statusOf(entry, performance.now());
+    const status = this.#statusOf(entry, this.#settings.now());
     if (decision === 'expired') {
       if (status !== 'consumed') entry.status = 'expired';
       return undefined;
@@ -139,7 +155,7 @@ export class EmulatorState {
 
   /** Every code, as tests see it. */
   codes(): EmulatorCode[] {
-    const now = performance.now();
+    const now = this.#settings.now();
     return [...this.#byDeviceCode.values()].map((entry) => {
       const code: { -readonly [K in keyof EmulatorCode]: EmulatorCode[K] } = {
         userCode: entry.userCode,
@@ -160,15 +176,26 @@ export class EmulatorState {
     this.#timers.clear();
   }
 
+  /** Counts a poll of the code and takes the decisions that wait for it. */
+  #polled(entry: DeviceCodeEntry): void {
+    entry.polls += 1;
+    const { approveOnPoll, denyOnPoll } = this.#settings;
+    if (entry.polls === approveOnPoll) this.#decide(entry, 'approved');
+    if (entry.polls === denyOnPoll) this.#decide(entry, 'denied');
+    for (const listener of [...this.#pollListeners]) {
+      listener(Object.freeze({ userCode: entry.userCode, side: entry.side, count: entry.polls, status: this.#statusOf(entry, this.#settings.now()) }));
+    }
+  }
+
   #statusOf(entry: DeviceCodeEntry, now: number): EmulatorCodeStatus {
     if ((entry.status === 'pending' || entry.status === 'approved' || entry.status === 'denied') && now >= entry.expiresAt) entry.status = 'expired';
     return entry.status;
   }
 
   #decide(entry: DeviceCodeEntry, decision: 'approved' | 'denied'): void {
-    if (this.#statusOf(entry, performance.now()) !== 'pending') return;
+    if (this.#statusOf(entry, this.#settings.now()) !== 'pending') return;
     entry.status = decision;
-    if (decision === 'approved') entry.approvedAt = performance.now();
+    if (decision === 'approved') entry.approvedAt = this.#settings.now();
   }
 
   #later(delayMs: number, callback: () => void): void {

@@ -50,6 +50,17 @@ export interface EmulatorOptions {
   readonly autoApproveAfterMs?: number | undefined;
   /** Deny each code this long (real time) after it is issued. @defaultValue never */
   readonly autoDenyAfterMs?: number | undefined;
+  /**
+   * Approve each code when its Nth poll arrives, so that this poll is answered
+   * with the token (unless it comes too early: it then gets `slow_down`, and
+   * the next poll the token). Polls are counted per code; a request answered
+   * with an injected fault is not a poll. Unlike `autoApproveAfterMs`, it
+   * depends on no timer, so a test that uses it passes however slow the machine.
+   * @defaultValue never
+   */
+  readonly approveOnPoll?: number | undefined;
+  /** Deny each code when its Nth poll arrives, as `approveOnPoll` approves it. @defaultValue never */
+  readonly denyOnPoll?: number | undefined;
   /** The RFC side's clients; they replace the default one. @defaultValue one public client, `'tokenpoll-test'` (authMethod `'none'`) */
   readonly clients?: readonly EmulatorClient[] | undefined;
   /** The `expires_in` of the access tokens it issues, in seconds; on the AWS side the portal refuses them (`UnauthorizedException`) once it has passed. @defaultValue 3600 */
@@ -62,6 +73,20 @@ export interface EmulatorOptions {
   readonly roleCredentialsTtlSeconds?: number | undefined;
   /** Answer `authorization_pending` and `slow_down` with HTTP 200 and an error body, like GitHub (RFC side). @defaultValue false */
   readonly githubStyle?: boolean | undefined;
+  /**
+   * The emulator's time, in ms: for interval enforcement, code and access token
+   * lifetimes, and the times it records. A `ManualClock` makes a test of those
+   * rules independent of the machine's speed: two polls are "too early" because
+   * the test did not move the clock, not because the machine was fast enough.
+   * The timers of `autoApproveAfterMs` and `autoDenyAfterMs` stay real.
+   * @defaultValue `performance.now()`
+   */
+  readonly clock?:
+    | {
+        /** The time now, in ms. */
+        now(): number;
+      }
+    | undefined;
 }
 
 /**
@@ -111,6 +136,14 @@ export type EmulatorFault =
       readonly type: 'malformed';
     }
   | {
+      /**
+       * A 200 whose connection drops halfway through its body (its
+       * `Content-Length` promises more than is sent): a grant lost in transit,
+       * which a client must not retry. Like every fault, it consumes nothing.
+       */
+      readonly type: 'lost_body';
+    }
+  | {
       /** A 200 with a huge JSON body. */
       readonly type: 'oversized';
       /** The body size. @defaultValue 2 MiB */
@@ -157,12 +190,28 @@ export interface EmulatorCode {
   readonly status: EmulatorCodeStatus;
   /** Which API issued it. */
   readonly side: 'rfc' | 'aws';
-  /** When it was issued, as `performance.now()`. */
+  /** When it was issued, on the emulator's clock (`performance.now()` by default). */
   readonly issuedAt: number;
-  /** When it was approved, as `performance.now()`. */
+  /** When it was approved, on the emulator's clock. */
   readonly approvedAt?: number;
-  /** When a token request consumed it, as `performance.now()`. */
+  /** When a token request consumed it, on the emulator's clock. */
   readonly consumedAt?: number;
+}
+
+/**
+ * A device code token request that reached a code, as {@link Emulator.onPoll}
+ * reports it, before it is answered.
+ * @group Testing
+ */
+export interface EmulatorPoll {
+  /** The code's user code. */
+  readonly userCode: string;
+  /** Which API the request came to. */
+  readonly side: 'rfc' | 'aws';
+  /** 1 for the first poll of this code (requests answered with an injected fault are not counted). */
+  readonly count: number;
+  /** Where the code is before this poll is answered. */
+  readonly status: EmulatorCodeStatus;
 }
 
 /** One request the emulator received. @group Testing */
@@ -171,7 +220,7 @@ export interface EmulatorRequest {
   readonly method: string;
   /** The path, without the query string. */
   readonly path: string;
-  /** When it arrived, as `performance.now()`. */
+  /** When it arrived, on the emulator's clock (`performance.now()` by default). */
   readonly at: number;
   /** The status it was answered with; absent while unanswered, and for `hang` and `reset`. */
   readonly status?: number;
@@ -228,6 +277,22 @@ export interface Emulator {
    * @throws {@link tokenpoll!ConfigurationError} for an unknown code.
    */
   expire(userCode: string): void;
+  /**
+   * Calls `listener` each time a device code token request reaches a code,
+   * before it is answered, so a test can decide on a given poll without a
+   * timer: a decision it makes there (`approve`, `deny`, `expire`) is this
+   * poll's answer (a poll that comes too early still gets `slow_down`). A
+   * listener that throws makes the emulator answer 500.
+   * @returns A function that removes the listener.
+   * @example
+   * Approve at the third poll, whatever the time.
+   * ```ts
+   * emulator.onPoll(({ userCode, count }) => {
+   *   if (count === 3) emulator.approve(userCode);
+   * });
+   * ```
+   */
+  onPoll(listener: (poll: EmulatorPoll) => void): () => void;
   /** AWS side: every client registered so far now answers `InvalidClientException`; new registrations work. */
   expireClientRegistrations(): void;
   /** AWS side: every access token issued so far is refused by the portal (`UnauthorizedException`), as if it had expired. */
