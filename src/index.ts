@@ -11,7 +11,7 @@
 export type { PollHandle } from './runtime/poller.js';
 export type { CancelablePromise } from './runtime/result.js';
 export type { PollTokenOptions } from './runtime/options.js';
-export type { RetryOptions, RetryAttemptContext } from './runtime/retry.js';
+export type { RetryOptions, RetryAttemptContext, OneShotRetryEvent } from './runtime/retry.js';
 export { pollToken } from './runtime/poller.js';
 export { retry } from './runtime/retry.js';
 
@@ -178,6 +178,7 @@ export {
   classifyHttpResponse,
   classifyThrown,
   tokenSetFrom,
+  MAX_TOKEN_LIFETIME_SECONDS,
   outcomeFromOAuthError,
   parseRetryAfter,
   AWS_SSO_OIDC_EXCEPTIONS,
@@ -212,6 +213,7 @@ export {
   OAuthError,
   TransientFaultError,
   RetriesExhaustedError,
+  RetryAfterTooLongError,
   LostGrantError,
   InvalidResponseError,
   TransportError,
