@@ -130,7 +130,7 @@ export type {
   ConfigWarning,
   Transition,
 } from './core/index.js';
-export { transition, initialState, createConfig, isTerminal, isActive, DEFAULT_EXPIRES_IN_MS } from './core/index.js';
+export { transition, initialState, createConfig, isTerminal, isActive, DEFAULT_EXPIRES_IN_MS, ABORT_GRACE_MS } from './core/index.js';
 
 // Events
 export type {

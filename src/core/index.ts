@@ -5,7 +5,7 @@ export type * from './input.js';
 export type { PollConfig, ConfigInput, ConfigWarning } from './config.js';
 export type { Transition } from './transition.js';
 export { isTransientOutcome } from './outcome.js';
-export { isTerminal, isActive } from './state.js';
+export { isTerminal, isActive, ABORT_GRACE_MS } from './state.js';
 export { summarizeFault } from './events.js';
 export { createConfig, DEFAULT_EXPIRES_IN_MS } from './config.js';
 export { transition, initialState } from './transition.js';

@@ -29,22 +29,38 @@ export interface IdleState {
 }
 
 /**
+ * How long the machine waits, after aborting a request that ran past
+ * `requestTimeoutMs`, for that request's own answer before it counts the
+ * timeout as a fault. A transport that honours its signal answers at once
+ * (with the abort error, or with what the server had already sent); this
+ * bounds the wait for one that does not.
+ * @group Lifecycle
+ */
+export const ABORT_GRACE_MS = 1_000;
+
+/**
  * A flow that is still polling. `phase` says whether it is waiting for its
- * next poll or has a request in flight.
+ * next poll, has a request in flight, or has aborted a request that ran past
+ * its timeout and awaits that request's last word.
  * @group Lifecycle
  */
 export interface ActiveState {
   /** What the last answer was: `pending` (or no answer yet), `slow-down` or `retrying`. */
   readonly status: 'pending' | 'slow-down' | 'retrying';
-  /** `waiting` until the next poll; `polling` while a request is in flight. */
-  readonly phase: 'waiting' | 'polling';
+  /**
+   * `waiting` until the next poll; `polling` while a request is in flight;
+   * `aborting` once a request ran past `requestTimeoutMs` and was aborted, until
+   * its answer comes back (at most {@link ABORT_GRACE_MS} later): the abort may
+   * have cut a grant's body, and a spent device code must not be sent again.
+   */
+  readonly phase: 'waiting' | 'polling' | 'aborting';
   /** The interval floor in force, in milliseconds. Never decreases. */
   readonly intervalMs: number;
   /** When the device code expires on the monotonic clock. */
   readonly deadlineAt: number;
   /** When the caller's own timeout ends the flow (`Infinity` when none). */
   readonly timeoutAt: number;
-  /** While waiting: when the next poll is due. While polling: when the request times out. */
+  /** While waiting: when the next poll is due. While polling: when the request times out. While aborting: when to stop waiting for its answer. */
   readonly dueAt: number;
   /** Requests sent so far. */
   readonly attempt: number;

@@ -3,8 +3,8 @@ import { backoffDelay, transientWaitMs } from '../backoff/transient.js';
 import type { ConfigWarning, PollConfig } from './config.js';
 import { summarizeFault, type CoreEvents } from './events.js';
 import type { AbortEffect, PollEffect, PollInput } from './input.js';
-import type { InvalidResponseOutcome, OAuthErrorDetail, TokenOutcome, TransientOutcome, UnreadableSuccessOutcome } from './outcome.js';
-import { isTerminal, type ActiveState, type ExpiredState, type Failure, type IdleState, type PollState, type TerminalState } from './state.js';
+import { isTransientOutcome, type InvalidResponseOutcome, type OAuthErrorDetail, type TokenOutcome, type TransientOutcome, type UnreadableSuccessOutcome } from './outcome.js';
+import { ABORT_GRACE_MS, isTerminal, type ActiveState, type ExpiredState, type Failure, type IdleState, type PollState, type TerminalState } from './state.js';
 
 /**
  * The result of one step of the state machine: the next state and what the
@@ -108,7 +108,8 @@ export function advance<TToken>(state: PollState<TToken>, input: PollInput<TToke
     case 'timerFired':
       return onTimer(state, input.now, input.random ?? 0.5, config, sink);
     case 'responseReceived':
-      return state.phase === 'polling' ? onResponse(state, input.outcome, input.now, input.random ?? 0.5, config, sink) : state;
+      if (state.phase === 'waiting') return state;
+      return onResponse(state, answerOf(state, input.outcome, config), input.now, input.random ?? 0.5, config, sink);
     default: {
       const unknown: never = input;
       throw new TypeError(`unknown input ${String((unknown as { type: unknown }).type)}`);
@@ -160,10 +161,30 @@ function onTimer<TToken>(state: Active, now: number, random: number, config: Pol
     effects.effects.push(schedule(Math.min(state.dueAt, state.timeoutAt), now));
     return state;
   }
-  // The request ran past requestTimeoutMs: abort it and treat it as a timeout fault.
-  effects.effects.push({ type: 'abort', cause: 'request-timeout' });
-  const fault: TransientOutcome = { type: 'timeout', message: `no answer within ${config.requestTimeoutMs} ms` };
-  return onFault<TToken>(state, fault, now, random, config, effects);
+  // The aborted request never answered (its transport ignores the signal): the timeout is the fault.
+  if (state.phase === 'aborting') return onFault<TToken>(state, requestTimeout(config), now, random, config, effects);
+  // The request ran past requestTimeoutMs: abort it, and wait for its answer before anything else,
+  // since the abort may cut a grant whose body was arriving.
+  const next = draft(state, effects);
+  next.phase = 'aborting';
+  next.dueAt = now + ABORT_GRACE_MS;
+  effects.effects.push({ type: 'abort', cause: 'request-timeout' }, schedule(Math.min(next.dueAt, next.timeoutAt), now));
+  return next;
+}
+
+/** The fault a request that ran past `requestTimeoutMs` counts as. */
+function requestTimeout(config: PollConfig): TransientOutcome {
+  return { type: 'timeout', message: `no answer within ${config.requestTimeoutMs} ms` };
+}
+
+/**
+ * What an answer means. While aborting, a transient fault is what the abort
+ * itself caused, so it is the request timeout; anything else is what the
+ * server said before the abort (a grant, a lost grant, a pending answer) and
+ * counts as it is.
+ */
+function answerOf<TToken>(state: Active, outcome: TokenOutcome<TToken>, config: PollConfig): TokenOutcome<TToken> {
+  return state.phase === 'aborting' && isTransientOutcome(outcome) ? requestTimeout(config) : outcome;
 }
 
 function onResponse<TToken>(

@@ -308,8 +308,9 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   #answer(request: InFlightRequest, answer: TransportAnswer): void {
-    // Answers to aborted or superseded requests are dropped: after cancel, nothing is delivered.
-    if (request !== this.#request || request.aborted || isTerminal(this.#state)) return;
+    // Answers to superseded requests are dropped: after cancel or settle, nothing is delivered. A request
+    // aborted for its timeout stays the current one: the machine waits for its answer (phase 'aborting').
+    if (request !== this.#request || isTerminal(this.#state)) return;
     this.#request = undefined;
     this.#dispatch('responseReceived', answer);
   }
@@ -327,7 +328,7 @@ export class Poller<TToken> implements PollHandle<TToken> {
   #abortRequest(effect: AbortEffect): void {
     const request = this.#request;
     if (!request) return;
-    this.#request = undefined;
+    if (effect.cause !== 'request-timeout') this.#request = undefined;
     const reason =
       effect.cause === 'cancel'
         ? (effect.reason ?? new DOMException('The poll was cancelled', 'AbortError'))

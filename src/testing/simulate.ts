@@ -50,6 +50,9 @@ export interface SimulationResult<TToken = unknown> {
   readonly events: readonly EmitEffect[];
 }
 
+/** What an aborted request answers with, at once (as a transport honouring its signal does). */
+const ABORTED: TokenOutcome<never> = Object.freeze({ type: 'timeout', message: 'the request was aborted' });
+
 /**
  * Runs one whole flow of the pure state machine synchronously on virtual
  * time: no driver, no promises, no timers. A 15-minute flow takes tens of
@@ -95,8 +98,9 @@ export function simulateFlow<TToken = unknown>(options: SimulationOptions<TToken
         answerAt = now + ('latencyMs' in scripted ? scripted.latencyMs : 0);
         requests.push({ attempt: effect.attempt, at: now });
       } else if (effect.type === 'abort') {
-        answerAt = Number.POSITIVE_INFINITY;
-        answer = undefined;
+        // The transport honours its signal: the scripted answer is lost, and the abort error comes back at once.
+        answer = ABORTED;
+        answerAt = now;
       } else if (effect.type === 'emit' && options.collectEvents) events.push(effect);
     }
     if (isTerminal(state)) return { state, requests, events };
@@ -108,7 +112,7 @@ export function simulateFlow<TToken = unknown>(options: SimulationOptions<TToken
       const outcome = answer;
       answerAt = Number.POSITIVE_INFINITY;
       answer = undefined;
-      requests[requests.length - 1]!.answeredAt = now;
+      if (outcome !== ABORTED) requests[requests.length - 1]!.answeredAt = now;
       step = transition(state, { type: 'responseReceived', now, outcome, random: random() }, config);
     } else if (now === cancelAt) {
       cancelAt = Number.POSITIVE_INFINITY;

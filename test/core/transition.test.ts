@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import {
+  ABORT_GRACE_MS,
   createConfig,
   initialState,
   isActive,
@@ -137,11 +138,34 @@ describe('transition', () => {
       expect(waits).toEqual([10_000, 20_000, 40_000]);
     });
 
-    test('when the request itself runs past its timeout, it is aborted and counted as a timeout', () => {
+    test('when the request itself runs past its timeout, it is aborted, and the abort error it answers with counts as a timeout', () => {
       const c = config({ requestTimeoutMs: 3000, backoff: () => 0 });
-      const step = transition(polled(c), { type: 'timerFired', now: 8000 }, c);
-      expect(step.effects[0]).toEqual({ type: 'abort', cause: 'request-timeout' });
+      const aborted = transition(polled(c), { type: 'timerFired', now: 8000 }, c);
+      expect(aborted.effects).toEqual([{ type: 'abort', cause: 'request-timeout' }, { type: 'schedule', at: 8000 + ABORT_GRACE_MS, delayMs: ABORT_GRACE_MS }]);
+      expect(aborted.state).toMatchObject({ status: 'pending', phase: 'aborting', faults: 0 });
+      const step = transition(aborted.state, { type: 'responseReceived', now: 8000, outcome: { type: 'network_error', message: 'This operation was aborted' } }, c);
       expect(step.state).toMatchObject({ status: 'retrying', phase: 'waiting', faults: 1, dueAt: 18_000 });
+      expect(step.effects).toContainEqual(expect.objectContaining({ type: 'emit', name: 'retry', payload: expect.objectContaining({ fault: { type: 'timeout', message: 'no answer within 3000 ms' } }) }));
+    });
+
+    test('when an aborted request never answers (its transport ignores the signal), the timeout counts once the grace has passed', () => {
+      const c = config({ requestTimeoutMs: 3000, backoff: () => 0 });
+      const aborted = transition(polled(c), { type: 'timerFired', now: 8000 }, c);
+      const step = transition(aborted.state, { type: 'timerFired', now: 8000 + ABORT_GRACE_MS }, c);
+      expect(step.state).toMatchObject({ status: 'retrying', phase: 'waiting', faults: 1, dueAt: 18_000 + ABORT_GRACE_MS });
+      const late = transition(step.state, { type: 'responseReceived', now: 9500, outcome: { type: 'success', token: 't' } }, c);
+      expect(late.state).toBe(step.state);
+    });
+
+    test.each([
+      ['a grant', { type: 'success', token: 't' } as const, { status: 'granted', token: 't' }],
+      ['a 2xx whose body the abort cut', { type: 'unreadable_success', status: 200, message: 'body cut' } as const, { status: 'failed', failure: { kind: 'lost_grant' } }],
+      ['authorization_pending', { type: 'authorization_pending' } as const, { status: 'pending', phase: 'waiting', faults: 0 }],
+    ])('when an aborted request answers with %s, that answer counts as it is: the device code is never sent again after a grant', (_name, outcome, expected) => {
+      const c = config({ requestTimeoutMs: 3000, backoff: () => 0 });
+      const aborted = transition(polled(c), { type: 'timerFired', now: 8000 }, c);
+      const step = transition(aborted.state, { type: 'responseReceived', now: 8000, outcome }, c);
+      expect(step.state).toMatchObject(expected);
     });
 
     test('when a well-formed OAuth answer follows faults, the backoff resets', () => {

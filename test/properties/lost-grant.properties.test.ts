@@ -18,7 +18,9 @@ type HttpAnswer =
   | { readonly kind: 'answer'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly latencyMs: number }
   | { readonly kind: 'lost-body'; readonly status: number; readonly sentBytes: number; readonly latencyMs: number }
   | { readonly kind: 'network-error'; readonly code: string; readonly latencyMs: number }
-  | { readonly kind: 'hang' };
+  | { readonly kind: 'hang' }
+  /** Headers, the first bytes of the body, then nothing until the request is aborted (its timeout). */
+  | { readonly kind: 'stalled-body'; readonly status: number; readonly sentBytes: number; readonly latencyMs: number };
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const TOKEN_BODY = JSON.stringify({ access_token: 'at-property', token_type: 'Bearer', expires_in: 3600 });
@@ -47,6 +49,15 @@ const httpAnswer: fc.Arbitrary<HttpAnswer> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('network-error' as const), code: fc.constantFrom('ECONNRESET', 'ECONNREFUSED', 'UND_ERR_SOCKET'), latencyMs: latency }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'hang' } as const) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('stalled-body' as const),
+      status: fc.constantFrom(200, 201, 400, 502),
+      sentBytes: fc.integer({ min: 0, max: TOKEN_BODY.length - 1 }),
+      latencyMs: latency,
+    }),
+  },
 );
 
 const settings = fc.record({
@@ -83,7 +94,7 @@ describe('the RFC 8628 token transport and the driver, over HTTP-level answers',
         clock.increment(24 * 3_600_000);
         await Promise.resolve();
         // Assert
-        const lost = calls.findIndex((call) => call.answer.kind === 'lost-body' && isSuccess(call.answer.status) && call.deliveredAt !== undefined);
+        const lost = calls.findIndex((call) => (call.answer.kind === 'lost-body' || call.answer.kind === 'stalled-body') && isSuccess(call.answer.status) && call.deliveredAt !== undefined);
         const endedLostGrant = result.status === 'rejected' && result.reason instanceof LostGrantError;
         tally.runs += 1;
         if (lost !== -1) tally.lost += 1;
@@ -108,14 +119,11 @@ describe('the RFC 8628 token transport and the driver, over HTTP-level answers',
 
 
   /**
-   * KNOWN BUG (reported in issue 10, for the driver's protocol rules): a 2xx whose headers arrived but
-   * whose body is still arriving when the driver's request timeout fires. The driver aborts the request
-   * and drops its answer, which httpRequest had turned into a lost grant (`bodyError`), so it waits and
-   * sends the consumed device code again. This is why the property above has no "stalled body" answer.
-   * `test.fails` keeps the suite green while the bug stands; once the driver ends such a flow
-   * LostGrantError, this test fails: drop `.fails`, and add a stalled body to `httpAnswer`.
+   * A 2xx whose headers arrived but whose body is still arriving when the driver's request timeout
+   * fires: the abort cuts the read, httpRequest turns it into a `bodyError`, and that late answer must
+   * still end the flow as a lost grant instead of sending the consumed device code again.
    */
-  test.fails('should not resend after a 2xx whose body stalls until the request timeout', async () => {
+  test('should not resend after a 2xx whose body stalls until the request timeout', async () => {
     // Arrange
     const clock = new ManualClock();
     const calls: number[] = [];
@@ -135,7 +143,7 @@ describe('the RFC 8628 token transport and the driver, over HTTP-level answers',
     const poll = pollToken<TokenSet>({ transport, clock, intervalSeconds: 1, expiresInSeconds: 300, requestTimeoutMs: 5000 });
     // Act
     const result = await clock.runUntilSettled(poll.result);
-    // Assert: today the second request goes out at 6000 + the backoff, and the flow ends OAuthError invalid_grant.
+    // Assert: before the fix, a second request went out at 6000 + the backoff, and the flow ended OAuthError invalid_grant.
     expect(calls).toEqual([1000]);
     expect(result.status === 'rejected' && result.reason).toBeInstanceOf(LostGrantError);
   });
@@ -173,16 +181,26 @@ function fakeFetch(clock: ManualClock, answers: readonly HttpAnswer[], calls: Fe
         timer = undefined;
         call.deliveredAt = clock.now();
         if (answer.kind === 'network-error') reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(answer.code), { code: answer.code }) }));
-        else resolve(toResponse(answer));
+        else resolve(toResponse(answer, signal));
       }, answer.latencyMs);
     });
   };
 }
 
-/** The Response for a delivered answer; a lost body sends its first bytes, then fails, as a dropped connection does. */
-function toResponse(answer: Extract<HttpAnswer, { latencyMs: number; status: number }>): Response {
+/** The Response for a delivered answer; a lost body sends its first bytes, then fails, as a dropped connection does; a stalled one waits for the abort. */
+function toResponse(answer: Extract<HttpAnswer, { latencyMs: number; status: number }>, signal: AbortSignal | undefined): Response {
   if (answer.kind === 'answer') return new Response(answer.body, { status: answer.status, headers: answer.headers });
   const whole = new TextEncoder().encode(TOKEN_BODY);
+  if (answer.kind === 'stalled-body') {
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (answer.sentBytes > 0) controller.enqueue(whole.subarray(0, answer.sentBytes));
+        // As fetch does, an abort errors the body still being read.
+        signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+      },
+    });
+    return new Response(stalled, { status: answer.status, headers: { ...JSON_TYPE, 'content-length': String(whole.byteLength) } });
+  }
   let sent = false;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {

@@ -159,8 +159,9 @@ describe('pollToken', () => {
       const poll = pollToken({ transport, clock, intervalSeconds: 5, expiresInSeconds: 600, requestTimeoutMs: 10_000, backoff: () => 0 });
       // Act
       const result = await clock.runUntilSettled(poll.result);
-      // Assert: request 1 at 5 s times out at 15 s; request 2 at 25 s; request 1's late pending at 30 s is not request 2's answer.
-      expect(sent).toEqual([5000, 25_000]);
+      // Assert: request 1 at 5 s times out at 15 s, and its answer is awaited for ABORT_GRACE_MS (1 s);
+      // request 2 at 26 s (the doubled wait); request 1's late pending at 30 s is not request 2's answer.
+      expect(sent).toEqual([5000, 16_000 + 10_000]);
       expect(result).toEqual({ status: 'fulfilled', value: token });
       expect(poll.state).toMatchObject({ status: 'granted', at: 33_000 });
     });
