@@ -48,7 +48,7 @@ export function showLogin<T>(login: LoginHandle<T>, terminal: Terminal, options:
     last = undefined;
     const url = code.verificationUriComplete ?? code.verificationUri;
     terminal.line();
-    if (code.restart > 0) terminal.line(terminal.style('yellow', `The code expired, so here is a new one (restart ${code.restart}).`));
+    if (code.restart > 0) terminal.line(terminal.style('yellow', `A new code replaces the last one (restart ${code.restart}): the old code expired, or the client had to register again.`));
     terminal.line`To sign in, open ${terminal.style('cyan', code.verificationUri)}`;
     terminal.line`and enter the code ${terminal.style('bold', code.userCode)}`;
     if (code.verificationUriComplete !== undefined) terminal.line(terminal.style('dim', `(or open ${code.verificationUriComplete}, which has the code in it)`));

@@ -34,7 +34,7 @@ export interface AwsSsoOidcClientOptions {
    * Retries of the one-shot calls on transient faults (network, timeout, 5xx,
    * `InternalServerException`, 429) and `SlowDownException` (which waits at
    * least 5 s). @defaultValue {@link retry}'s: 4 retries, exponential from 1 s, full jitter, capped at 20 s;
-   * no wait over 60 s (`maxDelayMs`: a longer `Retry-After` is a {@link RetryAfterTooLongError}), none past 2 minutes (`maxRetryTimeMs`)
+   * no wait over 60 s (`maxDelayMs`: a longer `Retry-After` is a `RetryAfterTooLongError`), none past 2 minutes (`maxRetryTimeMs`)
    */
   readonly retry?: AwsRetryOptions | undefined;
 }
