@@ -8,19 +8,10 @@ import type { EmulatorOptions } from '../../src/testing.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { jsonOut, runCli, startCli } from './run-cli.js';
+import { immutableWorks } from '../helpers/immutable.js';
 
 const START_URL = 'https://d-1234567890.awsapps.com/start';
 const ACCOUNTS = [{ accountId: '111122223333', accountName: 'Production', emailAddress: 'prod@example.com', roles: ['ReadOnly'] }];
-
-/** `chattr +i` (immutable, which even root cannot replace) works on this file system. */
-function immutableFilesWork(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'f=$(mktemp) && chattr +i "$f" && chattr -i "$f" && rm "$f"'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('tokenpoll, when a token the server issued cannot be written to the AWS SSO cache', () => {
   const emulator = useEmulator();
@@ -77,7 +68,7 @@ describe('tokenpoll, when a token the server issued cannot be written to the AWS
     });
   });
 
-  test.skipIf(!immutableFilesWork())('aws credentials, when the refreshed token cannot replace an immutable cache file (chattr +i), should print the credentials, then exit 1 with one line saying where and what to do', async () => {
+  test.skipIf(!immutableWorks('file'))('aws credentials, when the refreshed token cannot replace an immutable cache file (chattr +i), should print the credentials, then exit 1 with one line saying where and what to do', async () => {
     const { home, common, cachePath, server } = await setUp();
     const login = await runCli(['login', '--aws', ...common, '--no-qr'], { HOME: home });
     expect(login.code, login.stderr).toBe(0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SsoCacheError, withFileLock } from '../../src/node.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
+import { immutableWorks } from '../helpers/immutable.js';
 
 const tempDir = useTempDirs();
 
@@ -17,16 +18,6 @@ function stopAfterTest(): AbortSignal {
   const controller = new AbortController();
   controllers.push(controller);
   return controller.signal;
-}
-
-/** `chattr +i` (immutable, which even root cannot unlink from) works on this file system. */
-function immutableFoldersWork(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'd=$(mktemp -d) && chattr +i "$d" && chattr -i "$d" && rmdir "$d"'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('withFileLock on a lock path it cannot use', () => {
@@ -54,7 +45,7 @@ describe('withFileLock on a lock path it cannot use', () => {
       expect((await lstat(lock)).isDirectory()).toBe(true);
     });
 
-    test.skipIf(!immutableFoldersWork())('when a stale lock cannot be removed (an immutable folder, which stops root too), SsoCacheError "cannot be removed … by hand"', { timeout: 10_000 }, async () => {
+    test.skipIf(!immutableWorks('folder'))('when a stale lock cannot be removed (an immutable folder, which stops root too), SsoCacheError "cannot be removed … by hand"', { timeout: 10_000 }, async () => {
       const dir = join(await tempDir(), 'cache');
       await mkdir(dir);
       const lock = join(dir, 'cache.json.lock');

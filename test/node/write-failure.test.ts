@@ -16,6 +16,7 @@ import { ManualClock } from '../../src/testing.js';
 import { REGION, START_URL, awsLogin, refreshCount, settleWithRealIo, writeSession } from '../helpers/aws-session.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
+import { immutableWorks } from '../helpers/immutable.js';
 
 const start = useEmulator();
 const tempDir = useTempDirs();
@@ -64,16 +65,6 @@ async function settle<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
 function expectNoSecrets(value: unknown, secrets: readonly (string | undefined)[]): void {
   const text = `${String(value)} ${JSON.stringify(value)} ${(value as Error).stack ?? ''}`;
   for (const secret of secrets) if (secret !== undefined) expect(text).not.toContain(secret);
-}
-
-/** `chattr +i` (immutable, which even root cannot replace) works on this file system. */
-function immutableFilesWork(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'f=$(mktemp) && chattr +i "$f" && chattr -i "$f" && rm "$f"'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('createSsoTokenSource when the storage will not take a token the server issued', () => {
@@ -146,7 +137,7 @@ describe('createSsoTokenSource when the storage will not take a token the server
       expect((await settle(clock, source.getToken())).accessToken).not.toBe(entry.accessToken);
     });
 
-    test.skipIf(!immutableFilesWork())('when the cache file is immutable (chattr +i, which stops root too), the real file storage reports EPERM and the token is still handed over', async () => {
+    test.skipIf(!immutableWorks('file'))('when the cache file is immutable (chattr +i, which stops root too), the real file storage reports EPERM and the token is still handed over', async () => {
       const { clock, path, entry, source, notSaved } = await setUp(-MINUTE, () => ({}));
       execFileSync('chattr', ['+i', path]);
       try {
