@@ -178,13 +178,15 @@ function requestTimeout(config: PollConfig): TransientOutcome {
 }
 
 /**
- * What an answer means. While aborting, a transient fault is what the abort
- * itself caused, so it is the request timeout; anything else is what the
- * server said before the abort (a grant, a lost grant, a pending answer) and
- * counts as it is.
+ * What an answer means. While aborting, a failure of the request itself (a
+ * transient fault, or a thrown error the classifier does not know, such as a
+ * client library's own cancel error) is what the abort caused, so it is the
+ * request timeout; anything else is what the server said before the abort (a
+ * grant, a lost grant, a pending answer) and counts as it is.
  */
 function answerOf<TToken>(state: Active, outcome: TokenOutcome<TToken>, config: PollConfig): TokenOutcome<TToken> {
-  return state.phase === 'aborting' && isTransientOutcome(outcome) ? requestTimeout(config) : outcome;
+  const abortError = isTransientOutcome(outcome) || outcome.type === 'transport_error';
+  return state.phase === 'aborting' && abortError ? requestTimeout(config) : outcome;
 }
 
 function onResponse<TToken>(

@@ -148,6 +148,13 @@ describe('transition', () => {
       expect(step.effects).toContainEqual(expect.objectContaining({ type: 'emit', name: 'retry', payload: expect.objectContaining({ fault: { type: 'timeout', message: 'no answer within 3000 ms' } }) }));
     });
 
+    test('when an aborted request rejects with an error the classifier does not know (a client library\'s own cancel error), it is still the timeout fault', () => {
+      const c = config({ requestTimeoutMs: 3000, backoff: () => 0 });
+      const aborted = transition(polled(c), { type: 'timerFired', now: 8000 }, c);
+      const step = transition(aborted.state, { type: 'responseReceived', now: 8000, outcome: { type: 'transport_error', message: 'CanceledError: canceled' } }, c);
+      expect(step.state).toMatchObject({ status: 'retrying', phase: 'waiting', faults: 1 });
+    });
+
     test('when an aborted request never answers (its transport ignores the signal), the timeout counts once the grace has passed', () => {
       const c = config({ requestTimeoutMs: 3000, backoff: () => 0 });
       const aborted = transition(polled(c), { type: 'timerFired', now: 8000 }, c);
