@@ -1,6 +1,7 @@
 import type { LoginHandle } from '../flows/device-login.js';
 import type { OneShotRetryEvent } from '../runtime/retry.js';
-import { parseCacheTime, readSsoTokenCache, ssoCachePath } from '../node/sso-cache.js';
+import { parseCacheTime, readSsoTokenCache, ssoCachePath, type SsoTokenCacheEntry } from '../node/sso-cache.js';
+import { ssoTokenFileStorage } from '../node/token-storage.js';
 import { loginWithAwsSso, type AwsSsoToken } from '../transports/aws/login.js';
 import type { AwsClientRegistration, AwsRegistrationCache } from '../transports/aws/registration-cache.js';
 
@@ -67,5 +68,19 @@ function registrationFromCacheFile(path: string, startUrl: string, region: strin
       return { clientId: entry.clientId, clientSecret: entry.clientSecret, registrationExpiresAt, clientSecretExpiresAt: Math.floor(registrationExpiresAt / 1000) };
     },
     set(): void {},
+    // AWS rejected the registration this file keeps, and no new one was made: drop it from the file (under
+    // the cache's lock), so the next login registers anew. The token, if any, stays.
+    async delete(): Promise<void> {
+      const storage = ssoTokenFileStorage(path);
+      await storage.exclusive(async () => {
+        const entry = await storage.read();
+        if (entry?.clientId === undefined) return;
+        const kept: { -readonly [K in keyof SsoTokenCacheEntry]?: SsoTokenCacheEntry[K] } = { ...entry };
+        delete kept.clientId;
+        delete kept.clientSecret;
+        delete kept.registrationExpiresAt;
+        await storage.write(kept as SsoTokenCacheEntry);
+      });
+    },
   };
 }

@@ -33,6 +33,28 @@ describe('tokenpoll aws', () => {
     };
   }
 
+  test('login --aws should drop a registration CreateToken rejected mid-poll from the cache file, so the next login registers anew', async () => {
+    // Arrange: a session whose cache file keeps a registration; the next login's first poll says InvalidClientException.
+    const { server, home, cachePath } = await session();
+    const common = ['--start-url', START_URL, '--region', 'eu-west-1', '--session-name', 'my-sso', '--endpoint', server.awsEndpoint, '--no-qr'];
+    const before = JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, unknown>;
+    expect(before['clientId']).toEqual(expect.any(String));
+    server.inject({ type: 'aws_exception', name: 'InvalidClientException' }, { path: '/aws/token' });
+    // Act
+    const rejected = await runCli(['login', '--aws', ...common], { HOME: home });
+    const after = JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, unknown>;
+    const again = await runCli(['login', '--aws', ...common], { HOME: home });
+    // Assert: the CLI shows no new code on its own (exit 1); the file keeps its token but not the rejected client.
+    expect(rejected.code, rejected.stderr).toBe(1);
+    expect(after).not.toHaveProperty('clientId');
+    expect(after).not.toHaveProperty('clientSecret');
+    expect(after['accessToken']).toBe(before['accessToken']);
+    expect(again.code, again.stderr).toBe(0);
+    const renewed = JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, unknown>;
+    expect(renewed['clientId']).toEqual(expect.any(String));
+    expect(renewed['clientId']).not.toBe(before['clientId']);
+  });
+
   test('accounts should list every account and its roles, across pages, as a table or JSON', async () => {
     const { home, args } = await session();
     const table = await runCli(args('aws', 'accounts'), { HOME: home });

@@ -61,6 +61,19 @@ describe('loginWithAwsSso', () => {
       expect(run.names().filter((name) => name === 'failed')).toHaveLength(1);
     });
 
+    test('when no new code is made, the rejected registration is forgotten, so the next login registers a new client instead of failing alike', async () => {
+      // Arrange: two logins sharing one registration cache, as the processes of one user do through the cache file.
+      const cache = memoryRegistrationCache(() => NOW);
+      const first = login({ '/aws/token': [invalidClient] }, undefined, cache);
+      await first.clock.runUntilSettled(first.handle.result);
+      // Act
+      const second = login({ '/aws/token': [granted] }, undefined, cache);
+      const result = await second.clock.runUntilSettled(second.handle.result);
+      // Assert
+      expect(result.status).toBe('fulfilled');
+      expect(second.fake.paths()).toEqual(['/aws/client/register', '/aws/device_authorization', '/aws/token']);
+    });
+
     test('when the restart policy throws, it counts as no', async () => {
       const run = login({ '/aws/token': [invalidClient, granted] }, () => {
         throw new Error('policy bug');
@@ -123,7 +136,7 @@ describe('startDeviceLogin', () => {
 
 // Helpers
 
-function login(routes: Record<string, FakeAnswer[]>, restart?: Restart) {
+function login(routes: Record<string, FakeAnswer[]>, restart?: Restart, cache = memoryRegistrationCache(() => NOW)) {
   const clock = new ManualClock({ wallEpochMs: NOW });
   const counts = new Map<string, number>();
   let registrations = 0;
@@ -140,7 +153,7 @@ function login(routes: Record<string, FakeAnswer[]>, restart?: Restart) {
     startUrl: 'https://d-1.awsapps.com/start',
     fetch: fake.fetch,
     clock,
-    cache: memoryRegistrationCache(() => NOW),
+    cache,
     poll: { random: seededRandom(1) },
     ...(restart === undefined ? {} : { restart }),
   });

@@ -5,7 +5,7 @@ import { OAuthError, type ExpiredTokenError } from '../../errors/outcomes.js';
 import { startDeviceLogin, type DeviceLoginOptions, type LoginHandle } from '../../flows/device-login.js';
 import { resolveAwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import { checkStartUrl, startAuthorization } from './device-authorization.js';
-import { checkClientName, checkScopes, obtainRegistration } from './register-client.js';
+import { checkClientName, checkScopes, forgetRegistration, obtainRegistration } from './register-client.js';
 import { defaultRegistrationCache, type AwsClientRegistration, type AwsRegistrationCache } from './registration-cache.js';
 import { deviceCodeTransport } from './token-transport.js';
 
@@ -141,11 +141,15 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
     transportFor: (authorization) => deviceCodeTransport(client, registration!, authorization.deviceCode),
     // CreateToken rejected the client: its device code is useless. A new code needs the user again, so the
     // caller's restart policy decides, as after an expiry; registering again before a code was shown (above) needs no one.
+    // Declined, the login ends, but the rejected registration is forgotten, so the next login does not reuse it.
     restartOn: async ({ restarts, error, signal }) => {
-      if (!restart || !mayReregister(error)) return false;
-      if ((await restart({ restarts, error: error as OAuthError, signal })) !== true) return false;
-      reregistered = renew = true;
-      return true;
+      if (!mayReregister(error)) return false;
+      if (restart && (await restart({ restarts, error: error as OAuthError, signal })) === true) {
+        reregistered = renew = true;
+        return true;
+      }
+      await forgetRegistration(client, { ...request, signal });
+      return false;
     },
     poll: { ...poll, classify: complete },
     clock: client.clock,

@@ -100,6 +100,22 @@ export async function obtainRegistration(client: AwsClient, request: Registratio
   return registration;
 }
 
+/**
+ * Forgets the cached registration for this request, after AWS rejected it
+ * (`InvalidClientException`) and no new one is made now, so the next login
+ * registers anew instead of failing the same way. A cache that cannot forget
+ * changes nothing: the login's own outcome stands.
+ * @internal
+ */
+export async function forgetRegistration(client: AwsClient, request: RegistrationRequest): Promise<void> {
+  if (!request.cache?.delete) return;
+  try {
+    await request.cache.delete(registrationCacheKey(client.endpoint, request.clientName, request.scopes));
+  } catch {
+    // The login ends with its own error either way.
+  }
+}
+
 /** @internal */
 export function checkClientName(clientName: unknown): string {
   if (clientName === undefined) return 'tokenpoll';
