@@ -11,6 +11,7 @@ import { resolveOptions, type PollTokenOptions } from '../runtime/options.js';
 import { pollToken, type PollHandle } from '../runtime/poller.js';
 import { CancelableResult, type CancelablePromise } from '../runtime/result.js';
 import type { TokenTransport } from '../transports/types.js';
+import { checkVerificationUri } from '../transports/rfc8628/device-authorization.js';
 
 /**
  * A device authorization answer (RFC 8628 §3.2, or AWS StartDeviceAuthorization),
@@ -241,7 +242,7 @@ class DeviceLogin<TToken> implements LoginHandle<TToken> {
     this.#state = Object.freeze({ status: 'authorizing', restart: restarts });
     let authorization: DeviceAuthorization;
     try {
-      authorization = await this.#options.authorize({ signal: this.#controller.signal });
+      authorization = checkedUris(await this.#options.authorize({ signal: this.#controller.signal }));
     } catch (error) {
       if (this.#settled) return;
       const failure = isTokenPollError(error) ? error : new TransportError(`the device authorization request failed: ${error instanceof Error ? error.message : String(error)}`, error);
@@ -356,4 +357,17 @@ function expiredPayload<TToken>(poll: PollHandle<TToken>, error: TokenPollError)
   const attempt = state.status === 'idle' ? 0 : state.attempt;
   const at = state.status === 'expired' ? state.at : 0;
   return Object.freeze({ error: error as LoginEvents<TToken>['expired']['error'], source, attempt, at });
+}
+
+/**
+ * The verification URIs are shown to a person and may be opened for them, so
+ * whatever `authorize` returned (a provider of the caller's own included) is
+ * held to the rule the built-in providers apply where they read the answer:
+ * `https:` (`http:` only on loopback), no user name, space or control
+ * character; otherwise {@link InvalidResponseError}, and no code is shown.
+ */
+function checkedUris(authorization: DeviceAuthorization): DeviceAuthorization {
+  checkVerificationUri(authorization.verificationUri, 'verificationUri', 'the device authorization');
+  if (authorization.verificationUriComplete !== undefined) checkVerificationUri(authorization.verificationUriComplete, 'verificationUriComplete', 'the device authorization');
+  return authorization;
 }

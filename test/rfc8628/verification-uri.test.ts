@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { deviceAuthorizationFrom, InvalidResponseError, requestDeviceAuthorization, startAwsDeviceAuthorization } from '../../src/index.js';
+import { deviceAuthorizationFrom, InvalidResponseError, requestDeviceAuthorization, startAwsDeviceAuthorization, startDeviceLogin } from '../../src/index.js';
+import { ManualClock } from '../../src/testing.js';
 import { awsDeviceAuthorizationFrom } from '../../src/transports/aws/device-authorization.js';
 import { catchError } from '../helpers/catch-error.js';
 import { fakeFetch } from '../aws/helpers/fake-fetch.js';
@@ -95,5 +96,30 @@ describe('verification URIs from a device authorization answer', () => {
       await expect(failure).rejects.toBeInstanceOf(InvalidResponseError);
       expect(fake.calls).toHaveLength(1);
     });
+  });
+});
+
+describe('startDeviceLogin with a provider of your own', () => {
+  test.each(HOSTILE)('should show no code and poll nothing when authorize returns a verification URI that is %s', async (_kind, uri) => {
+    // Arrange
+    const clock = new ManualClock();
+    let polls = 0;
+    const login = startDeviceLogin({
+      clock,
+      authorize: async () => ({ deviceCode: DEVICE_CODE, userCode: 'ABCD-EFGH', verificationUri: uri, expiresInSeconds: 600, intervalSeconds: 5 }),
+      transportFor: () => async () => {
+        polls += 1;
+        return { type: 'authorization_pending' };
+      },
+    });
+    const codes: unknown[] = [];
+    login.on('code', (code) => codes.push(code));
+    // Act
+    const result = await clock.runUntilSettled(login.result);
+    // Assert
+    expect(result.status).toBe('rejected');
+    expect((result as PromiseRejectedResult).reason).toBeInstanceOf(InvalidResponseError);
+    expect(codes).toEqual([]);
+    expect(polls).toBe(0);
   });
 });
