@@ -106,7 +106,7 @@ describe('startDeviceLogin with a provider of your own', () => {
     let polls = 0;
     const login = startDeviceLogin({
       clock,
-      authorize: async () => ({ deviceCode: DEVICE_CODE, userCode: 'ABCD-EFGH', verificationUri: uri, expiresInSeconds: 600, intervalSeconds: 5 }),
+      authorize: async () => ({ deviceCode: DEVICE_CODE, userCode: 'ABCD-EFGH', verificationUri: uri, expiresInSeconds: 600, intervalSeconds: 5, issuedAt: clock.now() }),
       transportFor: () => async () => {
         polls += 1;
         return { type: 'authorization_pending' };

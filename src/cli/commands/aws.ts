@@ -117,6 +117,8 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
     }
     return ExitCode.granted;
   } catch (error) {
+    // A refresh that was not saved spent the cached refresh token: say so whatever else went wrong.
+    if (notSaved.length > 0) terminal.line`tokenpoll: ${notSaved[0]!.message}`;
     if (io.signal.aborted) {
       terminal.line`${terminal.style('red', '✖')} Interrupted.`;
       return ExitCode.interrupted;
