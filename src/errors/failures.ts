@@ -34,7 +34,11 @@ export class RetriesExhaustedError extends TokenPollError {
   override readonly name = 'RetriesExhaustedError';
   /** Consecutive transient faults, the last included. */
   readonly faults: number;
-  /** The call that gave up, with its URL (`'discovery at https://…'`), when a one-shot call gave up. */
+  /**
+   * The call that gave up, with its URL (origin and path): a one-shot call (`'discovery at https://…'`), or the
+   * poll loop when its transport names itself (`'polling at https://…/token'`, {@link tokenTransport},
+   * {@link awsTokenTransport}). The message starts with it.
+   */
   readonly operation: string | undefined;
   constructor(fault: RetryableOutcome, faults: number, operation?: string) {
     const what = `gave up after ${faults} consecutive transient faults; the last was ${fault.type}: ${summarizeFault(fault).message}`;

@@ -6,9 +6,13 @@ import { CallbackError, InvalidResponseError, LostGrantError, PollCancelledError
 /**
  * The error that a terminal state other than `granted` rejects with.
  * @param timeoutMs - The caller's timeout, for the message of a timed-out flow.
+ * @param operation - The poll as the transport names it, with its URL (`'polling at https://auth.example.com/token'`,
+ * a transport's `operation`). The failures that concern the endpoint start with it: a {@link RetriesExhaustedError}
+ * (its `operation`), a {@link TransportError} and an {@link InvalidResponseError}.
  * @group Errors
  */
-export function errorFromState(state: Exclude<TerminalState, { status: 'granted' }>, timeoutMs: number): TokenPollError {
+export function errorFromState(state: Exclude<TerminalState, { status: 'granted' }>, timeoutMs: number, operation?: string): TokenPollError {
+  const at = operation === undefined || operation === '' ? '' : `${operation}: `;
   switch (state.status) {
     case 'denied':
       return new AccessDeniedError(state.error);
@@ -22,13 +26,13 @@ export function errorFromState(state: Exclude<TerminalState, { status: 'granted'
         case 'oauth_error':
           return new OAuthError(failure.error);
         case 'retries_exhausted':
-          return new RetriesExhaustedError(failure.fault, failure.faults);
+          return new RetriesExhaustedError(failure.fault, failure.faults, at === '' ? undefined : operation);
         case 'lost_grant':
           return new LostGrantError(failure.message, failure.status, failure.cause);
         case 'invalid_response':
-          return new InvalidResponseError(failure.message, failure.status);
+          return new InvalidResponseError(at + failure.message, failure.status);
         case 'transport_error':
-          return new TransportError(failure.message, failure.cause);
+          return new TransportError(at + failure.message, failure.cause);
         case 'callback_error':
           return new CallbackError(failure.message, failure.cause);
         default: {

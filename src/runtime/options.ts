@@ -90,6 +90,8 @@ export function resolveOptions<TToken>(options: PollTokenOptions<TToken>): PollC
   if (typeof transport !== 'function' && typeof (transport as { request?: unknown } | undefined)?.request !== 'function') {
     throw new ConfigurationError('transport', 'expected a function or an object with a request() method');
   }
+  const operation: unknown = (transport as { operation?: unknown }).operation;
+  if (operation !== undefined && typeof operation !== 'string') throw new ConfigurationError('transport', 'its operation, when set, must be a string naming the poll');
   if (options.expiresInSeconds === undefined || options.expiresInSeconds === null || options.expiresInSeconds === '') {
     throw new ConfigurationError('expiresInSeconds', "required: pass the device authorization answer's expires_in (RFC 8628 §3.2 makes it REQUIRED)");
   }

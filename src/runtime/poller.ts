@@ -381,7 +381,7 @@ export class Poller<TToken> implements PollHandle<TToken> {
   settledError(): unknown {
     const state = this.#state;
     if (!isTerminal(state) || state.status === 'granted') throw new TypeError('the poll has not failed');
-    return withoutStack(() => errorFromState(state, this.#config.timeoutMs));
+    return withoutStack(() => errorFromState(state, this.#config.timeoutMs, transportOperation(this.#transport)));
   }
 
   #clearTimer(): void {
@@ -404,6 +404,21 @@ export class Poller<TToken> implements PollHandle<TToken> {
     } catch {
       // Reporting is best effort: nothing a listener did may break the poll.
     }
+  }
+}
+
+/**
+ * The poll as the transport names itself (`'polling at https://…/token'`), for
+ * its errors; read only when a flow fails, so a poll holds nothing more. A
+ * transport that names itself wrongly (not a string, a getter that throws)
+ * cannot keep the flow from settling: it is then not named.
+ */
+function transportOperation(transport: TokenTransport): string | undefined {
+  try {
+    const operation: unknown = transport.operation;
+    return typeof operation === 'string' && operation !== '' ? operation : undefined;
+  } catch {
+    return undefined;
   }
 }
 

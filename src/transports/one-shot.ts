@@ -79,8 +79,8 @@ function permanentFailure(error: unknown, where: string, operation: string): Tra
   return reason === undefined ? undefined : new TransportError(`${operation} at ${where}: fetch failed: ${reason}; not retried`, error);
 }
 
-/** A URL as messages show it: origin and path, without the query (a portal call's query names accounts and roles). */
-function displayUrl(url: string | URL): string {
+/** A URL as messages show it: origin and path, without the query (a portal call's query names accounts and roles). @internal */
+export function displayUrl(url: string | URL): string {
   try {
     const parsed = new URL(url);
     return `${parsed.origin}${parsed.pathname}`;

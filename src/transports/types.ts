@@ -10,7 +10,18 @@ export interface TokenRequestContext {
 }
 
 /** A transport written as a single function. @group Transports */
-export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
+export interface TokenRequestFunction {
+  (context: TokenRequestContext): unknown;
+  /**
+   * The poll as errors name it, with its URL (origin and path only, never a
+   * secret): `'polling at https://auth.example.com/token'`. When set, the
+   * errors the poll loop ends with that concern the endpoint
+   * ({@link RetriesExhaustedError}, {@link TransportError},
+   * {@link InvalidResponseError}) start with it. {@link tokenTransport} and
+   * {@link awsTokenTransport} set it.
+   */
+  readonly operation?: string | undefined;
+}
 
 /**
  * Sends one token request and returns (or throws) what the server said. It
@@ -18,7 +29,8 @@ export type TokenRequestFunction = (context: TokenRequestContext) => unknown;
  * {@link classifyTokenResponse}) and then the state machine. It owns the
  * request's secrets (device code, client credentials); the driver never sees them.
  *
- * Either a function, or an object with a `request` method.
+ * Either a function, or an object with a `request` method; either may carry
+ * an `operation` that names the step and its URL in the poll's errors.
  * @example
  * A transport over fetch that hands the classifier an {@link HttpTokenResponse}.
  * Read the answer with {@link readHttpResponse}, not `await response.text()`:
@@ -44,4 +56,6 @@ export type TokenTransport =
   | {
       /** Sends one token request; returns (or throws, or rejects with) what the server said. */
       request(context: TokenRequestContext): unknown;
+      /** The poll as errors name it, with its URL: `'polling at https://auth.example.com/token'` (see {@link TokenRequestFunction}). */
+      readonly operation?: string | undefined;
     };

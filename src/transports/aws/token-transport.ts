@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../../errors/failures.js';
-import { DEVICE_CODE_GRANT_TYPE } from '../rfc8628/token-transport.js';
+import { displayUrl } from '../one-shot.js';
+import { DEVICE_CODE_GRANT_TYPE, describedTransport } from '../rfc8628/token-transport.js';
 import type { TokenTransport } from '../types.js';
 import { postAwsJson, resolveAwsClient, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
@@ -21,7 +22,9 @@ export interface AwsTokenTransportOptions extends Omit<AwsSsoOidcClientOptions, 
  * (`AuthorizationPendingException`, `SlowDownException`,
  * `AccessDeniedException` with its `reason`, …). It does not retry: the
  * poller owns retry policy. `requestTimeoutMs` bounds each request; the
- * poller's own `requestTimeoutMs` aborts it through the signal too.
+ * poller's own `requestTimeoutMs` aborts it through the signal too. Its
+ * `operation` (`'polling at https://oidc.eu-west-1.amazonaws.com/token'`)
+ * names the step and the endpoint in the errors the poll ends with.
  *
  * @example
  * ```ts
@@ -50,7 +53,7 @@ export function awsTokenTransport(options: AwsTokenTransportOptions): TokenTrans
 /** The transport over an already resolved client. @internal */
 export function deviceCodeTransport(client: AwsClient, registration: Pick<AwsClientRegistration, 'clientId' | 'clientSecret'>, deviceCode: string): TokenTransport {
   const body = Object.freeze({ clientId: registration.clientId, clientSecret: registration.clientSecret, grantType: DEVICE_CODE_GRANT_TYPE, deviceCode });
-  return ({ signal }) => postAwsJson(client, '/token', body, signal);
+  return describedTransport(({ signal }) => postAwsJson(client, '/token', body, signal), `polling at ${displayUrl(client.endpoint + '/token')}`);
 }
 
 /**

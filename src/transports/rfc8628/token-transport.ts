@@ -1,6 +1,7 @@
 import type { HttpTokenResponse } from '../../classify/http.js';
 import { ConfigurationError } from '../../errors/failures.js';
 import { assertSecureUrl, httpRequest } from '../http.js';
+import { displayUrl } from '../one-shot.js';
 import type { TokenRequestContext } from '../types.js';
 import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
 import type { ClientOptions, HttpOptions } from './options.js';
@@ -33,6 +34,8 @@ export interface TokenTransportOptions extends ClientOptions, HttpOptions {
  * JSON and form-encoded bodies and GitHub's 200-with-error.
  *
  * The options are checked, and the request built, once, when it is created.
+ * Its `operation` (`'polling at https://auth.example.com/token'`, origin and
+ * path only) names the step and the endpoint in the errors the poll ends with.
  *
  * @example
  * ```ts
@@ -48,7 +51,7 @@ export interface TokenTransportOptions extends ClientOptions, HttpOptions {
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
  * @group RFC 8628
  */
-export function tokenTransport(options: TokenTransportOptions): (context: TokenRequestContext) => Promise<HttpTokenResponse> {
+export function tokenTransport(options: TokenTransportOptions): ((context: TokenRequestContext) => Promise<HttpTokenResponse>) & { readonly operation: string } {
   const url = assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
   if (typeof options.deviceCode !== 'string' || options.deviceCode === '') throw new ConfigurationError('deviceCode', 'expected a non-empty string');
   const client = resolveClient(options);
@@ -57,5 +60,16 @@ export function tokenTransport(options: TokenTransportOptions): (context: TokenR
   authenticate(client, form, headers);
   const body = form.toString();
   const { fetch, clock, requestTimeoutMs, maxBodyBytes } = options;
-  return ({ signal }) => httpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes });
+  const send = ({ signal }: TokenRequestContext): Promise<HttpTokenResponse> =>
+    httpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes });
+  return describedTransport(send, `polling at ${displayUrl(url)}`);
+}
+
+/**
+ * A transport function with its read-only `operation`, which the driver puts
+ * in front of its errors. It holds only what it is given: never a secret.
+ * @internal
+ */
+export function describedTransport<T extends (context: TokenRequestContext) => unknown>(send: T, operation: string): T & { readonly operation: string } {
+  return Object.defineProperty(send, 'operation', { value: operation, enumerable: true }) as T & { readonly operation: string };
 }
