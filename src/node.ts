@@ -15,7 +15,7 @@ export {
   readSsoTokenCache,
   writeSsoTokenCache,
 } from './node/sso-cache.js';
-export type { FileLockOptions } from './node/file-lock.js';
+export type { FileLockOptions, FileLockWait } from './node/file-lock.js';
 export type { SsoTokenStorage } from './node/token-storage.js';
 export type { SsoTokenSourceOptions, SsoTokenSource } from './node/token-source.js';
 export { withFileLock } from './node/file-lock.js';

@@ -1,5 +1,6 @@
 import type { TokenSet } from '../core/outcome.js';
 import type { LoginHandle } from '../flows/device-login.js';
+import type { FileLockWait } from '../node/file-lock.js';
 import type { OneShotRetryEvent } from '../runtime/retry.js';
 import { isTokenPollError } from '../errors/base.js';
 import { ExitCode, UsageError, outcomeOf, withFlags } from './exit-codes.js';
@@ -99,6 +100,21 @@ export function announceLongWaits(terminal: Terminal): (event: OneShotRetryEvent
     if (delayMs <= ANNOUNCED_WAIT_MS) return;
     const why = fault.retryAfterMs !== undefined && delayMs === Math.ceil(fault.retryAfterMs) ? 'Retry-After' : fault.type === 'slow_down' ? 'slow_down' : 'backoff';
     terminal.line`tokenpoll: ${operation ?? 'a request'}: ${fault.message}; retrying in ${formatDuration(delayMs)} (${why})`;
+  };
+}
+
+/**
+ * The `onWait` of the AWS SSO cache's lock (a token source's `lock`, the login's
+ * save): a lock held for more than 2 s gets one line on stderr, so the CLI never
+ * sits silent for up to 45 s, such as `tokenpoll: waiting for the lock on
+ * /home/me/.aws/sso/cache/….json.lock (another tokenpoll is refreshing, pid 4242;
+ * gives up after 45s)`.
+ * @internal
+ */
+export function announceLockWait(terminal: Terminal): (wait: FileLockWait) => void {
+  return ({ path, holderPid, waitMs }) => {
+    const who = holderPid === undefined ? '' : `, pid ${holderPid}`;
+    terminal.line`tokenpoll: waiting for the lock on ${path} (another tokenpoll is refreshing${who}; gives up after ${formatDuration(waitMs)})`;
   };
 }
 

@@ -25,7 +25,7 @@ export class TokenNotSavedError extends TokenPollError {
     const spent = kind === 'refreshed' ? ', and the refresh token kept there was just spent' : '';
     super(
       ErrorCode.TOKEN_NOT_SAVED,
-      `${what} could not be saved to ${where} after ${attempts} ${attempts === 1 ? 'try' : 'tries'} (${reasonOf(cause)}), so the next run will not find it${spent}: fix the file or its folder (free space, a writable folder, no directory in its place), then log in again`,
+      `${what} could not be saved to ${where} ${attempts === 0 ? 'at all' : `after ${attempts} ${attempts === 1 ? 'try' : 'tries'}`} (${reasonOf(cause)}), so the next run will not find it${spent}: fix the file or its folder (free space, a writable folder, no directory in its place), then log in again`,
       { cause },
     );
     this.kind = kind;

@@ -1,8 +1,9 @@
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { ConfigurationError, PollCancelledError } from '../errors/failures.js';
-import { SsoCacheError } from './sso-cache.js';
+import { SsoCacheError, readRegularFile } from './sso-cache.js';
 
 /**
  * How {@link withFileLock} waits for a lock another process holds. These are
@@ -16,6 +17,35 @@ export interface FileLockOptions {
   readonly waitMs?: number | undefined;
   /** How often to look again while waiting (a little jitter is added). @defaultValue 25 */
   readonly pollMs?: number | undefined;
+  /**
+   * Called once when the lock is still held by someone else `onWaitAfterMs`
+   * after the first try, so that a caller can say why it sits still (the CLI
+   * prints one line on stderr). Not called when the lock is taken sooner.
+   * What it throws is ignored.
+   * @defaultValue none: the wait is silent
+   */
+  readonly onWait?: ((wait: FileLockWait) => void) | undefined;
+  /** How long to wait before calling `onWait`, in ms. @defaultValue 2000 */
+  readonly onWaitAfterMs?: number | undefined;
+  /**
+   * The clock that times `onWaitAfterMs`, and only that: the wait itself and
+   * the staleness of the lock are real times, shared with other processes.
+   * @defaultValue systemClock
+   */
+  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'> | undefined;
+}
+
+/**
+ * What {@link FileLockOptions.onWait} is told about a lock it waits for.
+ * @group AWS token cache
+ */
+export interface FileLockWait {
+  /** The lock file. */
+  readonly path: string;
+  /** The pid the holder wrote into the lock file, when it can be read (it may be this process's: another holder in it). */
+  readonly holderPid: number | undefined;
+  /** How long the wait lasts in all before it gives up, in ms (`waitMs`). */
+  readonly waitMs: number;
 }
 
 interface HeldLock {
@@ -31,7 +61,9 @@ interface HeldLock {
  * taken over when left untouched for `staleMs` (a crashed holder).
  *
  * Every wait sleeps `pollMs` (plus jitter) between tries and ends by
- * `waitMs`. Something at `path` that no holder can have made (a directory, a
+ * `waitMs`; once it has lasted `onWaitAfterMs` (2 s), `onWait` is called, once,
+ * with the lock file and the holder's pid, so that the caller need not sit
+ * silent for up to 45 s. Something at `path` that no holder can have made (a directory, a
  * symbolic link, dangling or not, or anything else but a regular file) fails
  * at once rather than being waited on, as does a stale lock that cannot be
  * removed (a read-only folder): each error names the path and says what to
@@ -50,7 +82,11 @@ interface HeldLock {
  */
 export async function withFileLock<TResult>(path: string, fn: () => Promise<TResult>, options: FileLockOptions & { readonly signal?: AbortSignal | undefined } = {}): Promise<TResult> {
   const staleMs = positive(options.staleMs, 30_000, 'staleMs');
-  const held = await acquire(path, staleMs, positive(options.waitMs, 45_000, 'waitMs'), positive(options.pollMs, 25, 'pollMs'), options.signal);
+  const waitMs = positive(options.waitMs, 45_000, 'waitMs');
+  const pollMs = positive(options.pollMs, 25, 'pollMs');
+  if (options.onWait !== undefined && typeof options.onWait !== 'function') throw new ConfigurationError('onWait', 'expected a function');
+  const notice: WaitNotice | undefined = options.onWait && { onWait: options.onWait, afterMs: positive(options.onWaitAfterMs, 2000, 'onWaitAfterMs'), clock: options.clock ?? systemClock };
+  const held = await acquire(path, staleMs, waitMs, pollMs, options.signal, notice);
   let heartbeat: ReturnType<typeof setTimeout> | undefined;
   const touch = (): void => {
     heartbeat = setTimeout(() => {
@@ -70,25 +106,60 @@ export async function withFileLock<TResult>(path: string, fn: () => Promise<TRes
   }
 }
 
-async function acquire(path: string, staleMs: number, waitMs: number, pollMs: number, signal: AbortSignal | undefined): Promise<HeldLock> {
+interface WaitNotice {
+  readonly onWait: (wait: FileLockWait) => void;
+  readonly afterMs: number;
+  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+}
+
+async function acquire(path: string, staleMs: number, waitMs: number, pollMs: number, signal: AbortSignal | undefined, notice: WaitNotice | undefined): Promise<HeldLock> {
   const giveUpAt = Date.now() + waitMs;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch(() => undefined);
-  for (;;) {
-    if (signal?.aborted) throw new PollCancelledError(signal.reason);
-    const held = await tryCreate(path);
-    if (held) return held;
-    // lstat, not stat: a dangling symbolic link must be seen as what it is, not as "released in between".
-    const info = await lstat(path).catch(() => undefined);
-    if (info !== undefined && !info.isFile()) {
-      throw new SsoCacheError(path, `is ${kindOf(info)}, not a lock file (tokenpoll makes its lock as a regular file and removes it after use): remove it`);
+  let waiting = true;
+  let timer: unknown;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new PollCancelledError(signal.reason);
+      const held = await tryCreate(path);
+      if (held) return held;
+      // Someone else holds it: from now on, onWait is due after its delay, once.
+      if (notice && timer === undefined) {
+        timer = notice.clock.setTimeout(() => void announceWait(path, waitMs, notice, () => waiting), notice.afterMs, { unref: true });
+      }
+      await waitOnce(path, staleMs, waitMs, pollMs, giveUpAt, signal);
     }
-    const freed = info !== undefined && Date.now() - info.mtimeMs > staleMs && (await removeIfUnchanged(path, info, staleMs));
-    if (!freed && Date.now() >= giveUpAt) {
-      throw new SsoCacheError(path, `is held by another process (waited ${waitMs} ms); if no tokenpoll is running, remove it`);
-    }
-    // Every path back to the top sleeps first, so no state of the file can make this loop spin.
-    await pause(pollMs + Math.random() * pollMs, signal);
+  } finally {
+    waiting = false;
+    if (timer !== undefined) notice?.clock.clearTimeout(timer);
   }
+}
+
+/** Calls onWait with the holder's pid, if the wait still goes on once the pid is read; what onWait throws is dropped. */
+async function announceWait(path: string, waitMs: number, notice: WaitNotice, stillWaiting: () => boolean): Promise<void> {
+  // Read as tokenpoll reads its own files: never through a link, never blocked on a FIFO, a few bytes at most.
+  const text = await readRegularFile(path, 32).catch(() => undefined);
+  const pid = text !== undefined && /^\d{1,10}\s*$/.test(text) ? Number.parseInt(text, 10) : undefined;
+  if (!stillWaiting()) return;
+  try {
+    notice.onWait({ path, holderPid: pid, waitMs });
+  } catch {
+    // The wait goes on whatever the hook does.
+  }
+}
+
+/** One look at a lock someone else holds: fails at once for what no holder makes, removes it when stale, gives up by `giveUpAt`, and sleeps. */
+async function waitOnce(path: string, staleMs: number, waitMs: number, pollMs: number, giveUpAt: number, signal: AbortSignal | undefined): Promise<void> {
+  // lstat, not stat: a dangling symbolic link must be seen as what it is, not as "released in between".
+  const info = await lstat(path).catch(() => undefined);
+  if (info !== undefined && !info.isFile()) {
+    throw new SsoCacheError(path, `is ${kindOf(info)}, not a lock file (tokenpoll makes its lock as a regular file and removes it after use): remove it`);
+  }
+  const freed = info !== undefined && Date.now() - info.mtimeMs > staleMs && (await removeIfUnchanged(path, info, staleMs));
+  if (!freed && Date.now() >= giveUpAt) {
+    throw new SsoCacheError(path, `is held by another process (waited ${waitMs} ms); if no tokenpoll is running, remove it`);
+  }
+  // Every path back to the top sleeps first, so no state of the file can make this loop spin.
+  await pause(pollMs + Math.random() * pollMs, signal);
 }
 
 /** Creates the lock file; `undefined` when it exists. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -118,6 +118,9 @@ export function parseCacheTime(text: string): number {
 const REQUIRED = ['startUrl', 'region', 'accessToken', 'expiresAt'] as const;
 const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'] as const;
 
+/** The most a cache file may hold: the AWS CLI's are under 4 KiB. */
+const MAX_CACHE_BYTES = 1024 * 1024;
+
 /**
  * Reads a cache file. A missing file gives `undefined`; a file that is not
  * JSON, lacks a required field or has an unreadable `expiresAt` throws
@@ -125,30 +128,25 @@ const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshT
  * Times in the old AWS CLI form (`2021-12-07T01:19:12UTC`) are returned as
  * ISO 8601 (`2021-12-07T01:19:12Z`); see {@link parseCacheTime}.
  *
- * A symbolic link at `path` is not followed (SsoCacheError: remove it), and a
- * file that group or others may read is tightened to mode 0600 before it is
- * read, since it holds secrets.
+ * A symbolic link at `path` is not followed, nor is anything but a regular
+ * file read, nor one over 1 MiB (SsoCacheError: remove it). A file that group
+ * or others may read is tightened to mode 0600 before it is read, since it
+ * holds secrets; when that cannot be done (a read-only mount, a file owned by
+ * someone else) it is read anyway and a process warning
+ * (`process.emitWarning`, code `TOKENPOLL_CACHE_MODE`) names the file.
  * @group AWS token cache
  */
 export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntry | undefined> {
-  let text: string;
-  let file: FileHandle | undefined;
-  try {
-    // O_NONBLOCK: a FIFO planted at the path must not block the open; it is then refused as not a file.
-    file = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-    const info = await file.stat();
-    if (!info.isFile()) throw new SsoCacheError(path, 'is not a regular file: remove it and log in again');
-    if ((info.mode & 0o077) !== 0) await file.chmod(0o600);
-    text = await file.readFile('utf8');
-  } catch (error) {
-    if (error instanceof SsoCacheError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new SsoCacheError(path, 'is a symbolic link, which tokenpoll does not follow: remove it and log in again', { cause: error });
-    throw new SsoCacheError(path, `cannot be read (${code ?? 'unknown error'})`, { cause: error });
-  } finally {
-    await file?.close().catch(() => undefined);
-  }
+  const text = await readRegularFile(path, MAX_CACHE_BYTES, async (file, info) => {
+    if ((info.mode & 0o077) === 0) return;
+    try {
+      await file.chmod(0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      process.emitWarning(`${path}: readable by group/others; could not tighten to 0600 (${code})`, { type: 'TokenPollWarning', code: 'TOKENPOLL_CACHE_MODE' });
+    }
+  });
+  if (text === undefined) return undefined;
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -214,5 +212,48 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw new SsoCacheError(path, `cannot be written (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`, { cause: error });
+  }
+}
+
+/**
+ * Reads a file that tokenpoll keeps (the cache file, its `.refresh` record,
+ * a lock's pid) without trusting what is at `path`: opened with `O_NOFOLLOW`
+ * (a symbolic link is refused, never followed) and `O_NONBLOCK` (a FIFO does
+ * not block the open), then refused unless `fstat` says it is a regular file
+ * (so a FIFO, a device such as `/dev/zero`, a socket or a directory is never
+ * read from), and read up to `maxBytes` only. `inspect`, when given, runs on
+ * the open file before it is read (to tighten its mode, say).
+ * @returns the text, or `undefined` when nothing is at `path`.
+ * @throws {@link SsoCacheError} naming `path` for a symbolic link, anything
+ * but a regular file, a file over `maxBytes`, and any other system error.
+ * @internal
+ */
+export async function readRegularFile(path: string, maxBytes: number, inspect?: (file: FileHandle, info: Stats) => Promise<void>): Promise<string | undefined> {
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    const info = await file.stat();
+    if (!info.isFile()) throw new SsoCacheError(path, 'is not a regular file: remove it and log in again');
+    await inspect?.(file, info);
+    // Read until the end, in chunks, stopping one byte past maxBytes: the size fstat gives may already be out of date.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(16 * 1024, maxBytes + 1 - length));
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+      if (length > maxBytes) throw new SsoCacheError(path, `is larger than ${maxBytes} bytes, so not a file tokenpoll wrote: remove it and log in again`);
+    }
+    return Buffer.concat(chunks, length).toString('utf8');
+  } catch (error) {
+    if (error instanceof SsoCacheError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new SsoCacheError(path, 'is a symbolic link, which tokenpoll does not follow: remove it and log in again', { cause: error });
+    throw new SsoCacheError(path, `cannot be read (${code ?? 'unknown error'})`, { cause: error });
+  } finally {
+    await file?.close().catch(() => undefined);
   }
 }

@@ -24,7 +24,12 @@ export interface SsoTokenSourceOptions extends AwsSsoOidcClientOptions {
   readonly cacheDir?: string | undefined;
   /** Where the token lives, instead of the cache file. @defaultValue {@link ssoTokenFileStorage} on {@link ssoCachePath}'s file */
   readonly storage?: SsoTokenStorage | undefined;
-  /** How the cache file's lock waits (not used with `storage`). */
+  /**
+   * How the cache file's lock waits (not used with `storage`), and
+   * `lock.onWait`, called once when another process has held it for
+   * `lock.onWaitAfterMs` (2 s), timed on `clock` unless `lock.clock` says otherwise.
+   * @defaultValue `{}`: waits up to 45 s, silently (see {@link FileLockOptions})
+   */
   readonly lock?: FileLockOptions | undefined;
   /** A token with less than this left is refreshed. @defaultValue 300000 (5 min) */
   readonly refreshWindowMs?: number | undefined;
@@ -122,7 +127,7 @@ export function createSsoTokenSource(options: SsoTokenSourceOptions): SsoTokenSo
   const { onLoginRequired, onTokenNotSaved } = options;
   if (onLoginRequired !== undefined && typeof onLoginRequired !== 'function') throw new ConfigurationError('onLoginRequired', 'expected a function');
   if (onTokenNotSaved !== undefined && typeof onTokenNotSaved !== 'function') throw new ConfigurationError('onTokenNotSaved', 'expected a function');
-  const storage = options.storage ?? ssoTokenFileStorage(ssoCachePath({ startUrl, sessionName: options.sessionName, cacheDir: options.cacheDir }), options.lock);
+  const storage = options.storage ?? ssoTokenFileStorage(ssoCachePath({ startUrl, sessionName: options.sessionName, cacheDir: options.cacheDir }), { clock: client.clock, ...options.lock });
   let lastTryAt: number | undefined;
   let lastFailure: unknown;
   let queue: Promise<unknown> = Promise.resolve();

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock/clock.js';
 import { TokenNotSavedError } from '../errors/token-not-saved.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
-import { readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
+import { isTokenPollError } from '../errors/base.js';
+import { SsoCacheError, readRegularFile, readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
 
 /**
  * Where a token source keeps its token: the AWS CLI v2 cache file by default
@@ -35,8 +35,13 @@ export interface SsoTokenStorage {
  * The last refresh attempt goes to `<path>.refresh` (mode 0600, one ISO 8601
  * time, written as the cache file is: never through a symbolic link), so that
  * short-lived processes such as `credential_process` share the throttle; the
- * cache file itself keeps only the fields the AWS CLI knows.
+ * cache file itself keeps only the fields the AWS CLI knows. The record is
+ * read as the cache file is (see {@link readSsoTokenCache}): a symbolic link,
+ * a FIFO or anything else but a regular file there, like a missing or garbled
+ * record, counts as no record (no throttle), and the next attempt's record is
+ * renamed over it, replacing the link or FIFO, never writing through it.
  * @param path - The cache file, such as {@link ssoCachePath}'s.
+ * @param lock - How the lock waits, and `onWait` to say that it does. @defaultValue `{}` (see {@link FileLockOptions})
  * @group AWS token cache
  */
 export function ssoTokenFileStorage(path: string, lock: FileLockOptions = {}): SsoTokenStorage {
@@ -51,9 +56,17 @@ export function ssoTokenFileStorage(path: string, lock: FileLockOptions = {}): S
   });
 }
 
-/** The recorded attempt; a missing, unreadable or garbled record is no record (no throttle). */
+/** The most a record may hold: one ISO 8601 time and a newline. */
+const MAX_RECORD_BYTES = 256;
+
+/**
+ * The recorded attempt; a missing, unreadable or garbled record is no record
+ * (no throttle), and so is a symbolic link, a FIFO, a device or anything else
+ * but a regular file (never followed, never blocked on), or a file over 256
+ * bytes. This runs under the cache's lock: it must never wait on what it finds.
+ */
 async function readAttempt(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+  const text = (await readRegularFile(path, MAX_RECORD_BYTES).catch(() => undefined)) ?? '';
   const at = Date.parse(text.trim());
   return Number.isNaN(at) ? undefined : at;
 }
@@ -109,7 +122,18 @@ export async function saveIssuedEntry(storage: SsoTokenStorage, entry: SsoTokenC
   try {
     return options.locked ? await tries() : await storage.exclusive(tries, options.signal);
   } catch (error) {
-    // The lock could not be taken (or the storage threw outside write): nothing was written.
-    return new TokenNotSavedError(options.kind, storage.path, Math.max(attempts, 1), error);
+    // The lock could not be taken (tries() itself never throws): nothing was written, so 0 attempts, and the reason says so.
+    return new TokenNotSavedError(options.kind, storage.path, attempts, attempts === 0 ? lockNotTaken(storage.path, error) : error);
   }
+}
+
+/**
+ * Why nothing was written: the storage's lock could not be taken. Its message
+ * is the lock's own (tokenpoll's, naming the lock file) or a system error
+ * code, never a custom storage's text; the original error is its `cause`.
+ */
+function lockNotTaken(path: string | undefined, error: unknown): SsoCacheError {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const reason = isTokenPollError(error) ? error.message : typeof code === 'string' ? code : 'the storage threw';
+  return new SsoCacheError(path ?? 'the token storage', `its lock could not be taken, so nothing was written (${reason})`, { cause: error });
 }

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { fromProcess } from '@aws-sdk/credential-provider-process';
 import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/testing.js';
-import { ssoCachePath } from '../../src/node.js';
+import { ssoCachePath, withFileLock } from '../../src/node.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
-import { BIN, runCli, runUnderTerminal, type CliRun } from './run-cli.js';
+import { BIN, runCli, runUnderTerminal, startCli, type CliRun } from './run-cli.js';
 
 const START_URL = 'https://d-1234567890.awsapps.com/start';
 const ACCOUNTS = [
@@ -53,6 +53,25 @@ describe('tokenpoll aws', () => {
     const renewed = JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, unknown>;
     expect(renewed['clientId']).toEqual(expect.any(String));
     expect(renewed['clientId']).not.toBe(before['clientId']);
+  });
+
+  test('credentials should say on stderr why it waits when another process holds the cache lock, then go on once it is free', async () => {
+    // Arrange: a token that needs a refresh, and the cache's lock held by this test.
+    const { home, args, cachePath } = await session();
+    const entry = JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, unknown>;
+    await writeFile(cachePath, JSON.stringify({ ...entry, expiresAt: '2020-01-01T00:00:00Z' }));
+    let release!: () => void;
+    const held = withFileLock(`${cachePath}.lock`, () => new Promise<void>((resolve) => (release = resolve)));
+    // Act: the test frees the lock only once the line is on stderr, so nothing races a timer.
+    const cli = startCli(args('aws', 'credentials', '--account-id', '111122223333', '--role-name', 'ReadOnly'), { HOME: home });
+    await cli.waitFor(/waiting for the lock on /);
+    release();
+    await held;
+    const run = await cli.done;
+    // Assert
+    expect(run.stderr).toContain(`tokenpoll: waiting for the lock on ${cachePath}.lock`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ Version: 1 });
   });
 
   test('accounts should list every account and its roles, across pages, as a table or JSON', async () => {

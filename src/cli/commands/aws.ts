@@ -10,7 +10,7 @@ import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values
 import { loginCommand, startAwsLogin, type AwsSessionFlags } from '../aws-login.js';
 import { ExitCode, UsageError, outcomeOf, withFlags } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { announceLongWaits, describe, followLogin } from '../run-login.js';
+import { announceLockWait, announceLongWaits, describe, followLogin } from '../run-login.js';
 import { jsonLine, neutralize } from '../safe-text.js';
 import { Terminal } from '../terminal.js';
 
@@ -97,6 +97,7 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
       region,
       retry,
       sessionName: session.sessionName,
+      lock: { onWait: announceLockWait(terminal) },
       onTokenNotSaved: (error: TokenNotSavedError) => void notSaved.push(error),
       ...(session.endpoint === undefined ? {} : { endpoint: session.endpoint }),
       ...(interactive ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, session, values, io, terminal) } : {}),

@@ -6,7 +6,7 @@ import { sessionCachePath, startAwsLogin } from '../aws-login.js';
 import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { runLogin, type OutputFlags } from '../run-login.js';
+import { announceLockWait, runLogin, type OutputFlags } from '../run-login.js';
 import type { Terminal } from '../terminal.js';
 
 /** @internal */
@@ -112,7 +112,7 @@ async function awsLogin(values: Values, io: CliIo, output: OutputFlags): Promise
       ? async (token, terminal) => {
           // Under the cache's lock, so a token source refreshing the same file at this moment cannot overwrite the new login;
           // retried, and when it still fails the token goes out anyway (--json) with exit 1 (see runLogin).
-          const failure = await saveIssuedEntry(ssoTokenFileStorage(path), ssoCacheEntryFromToken(token), { kind: 'login', clock: systemClock, locked: false, signal: io.signal });
+          const failure = await saveIssuedEntry(ssoTokenFileStorage(path, { onWait: announceLockWait(terminal) }), ssoCacheEntryFromToken(token), { kind: 'login', clock: systemClock, locked: false, signal: io.signal });
           if (failure) throw failure;
           announce(terminal, path);
           return { cacheFile: path };
