@@ -33,6 +33,7 @@ export type {
   DiscoveryAttempt,
   DeviceAuthorizationRequestOptions,
   TokenTransportOptions,
+  TokenTransportFunction,
   DeviceFlowLoginSettings,
   DeviceFlowLoginOptions,
   TokenEndpointLocation,

@@ -16,9 +16,8 @@ export interface TokenRequestFunction {
    * The poll as errors name it, with its URL (origin and path only, never a
    * secret): `'polling at https://auth.example.com/token'`. When set, the
    * errors the poll loop ends with that concern the endpoint
-   * ({@link RetriesExhaustedError}, {@link TransportError},
-   * {@link InvalidResponseError}) start with it. {@link tokenTransport} and
-   * {@link awsTokenTransport} set it.
+   * (`RetriesExhaustedError`, `TransportError`, `InvalidResponseError`)
+   * start with it. `tokenTransport` and `awsTokenTransport` set it.
    */
   readonly operation?: string | undefined;
 }

@@ -10,7 +10,7 @@ export type {
 export type { AuthorizationServerMetadata, DiscoveryOptions } from './discovery.js';
 export type { DiscoveryAttempt } from './discovery-error.js';
 export type { DeviceAuthorizationRequestOptions } from './device-authorization.js';
-export type { TokenTransportOptions } from './token-transport.js';
+export type { TokenTransportOptions, TokenTransportFunction } from './token-transport.js';
 export type { DeviceFlowLoginSettings, DeviceFlowLoginOptions } from './login.js';
 export type { TokenEndpointLocation, RefreshTokenSettings, RefreshTokenOptions } from './refresh.js';
 export { discover, wellKnownUrls } from './discovery.js';

@@ -24,6 +24,16 @@ export interface TokenTransportOptions extends ClientOptions, HttpOptions {
 }
 
 /**
+ * What {@link tokenTransport} returns: a transport function that names itself.
+ * @group RFC 8628
+ */
+export interface TokenTransportFunction {
+  (context: TokenRequestContext): Promise<HttpTokenResponse>;
+  /** The poll as errors name it: `'polling at <origin and path of the token endpoint>'`. */
+  readonly operation: string;
+}
+
+/**
  * The token polling transport for RFC 8628 over HTTP: each call sends one
  * form-encoded POST with `grant_type=urn:ietf:params:oauth:grant-type:device_code`,
  * the `device_code`, `client_id` and the extra parameters, authenticated as
@@ -51,7 +61,7 @@ export interface TokenTransportOptions extends ClientOptions, HttpOptions {
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.4 | RFC 8628 §3.4}
  * @group RFC 8628
  */
-export function tokenTransport(options: TokenTransportOptions): ((context: TokenRequestContext) => Promise<HttpTokenResponse>) & { readonly operation: string } {
+export function tokenTransport(options: TokenTransportOptions): TokenTransportFunction {
   const url = assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
   if (typeof options.deviceCode !== 'string' || options.deviceCode === '') throw new ConfigurationError('deviceCode', 'expected a non-empty string');
   const client = resolveClient(options);
