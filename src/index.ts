@@ -11,13 +11,17 @@
 export type { PollHandle } from './runtime/poller.js';
 export type { CancelablePromise } from './runtime/result.js';
 export type { PollTokenOptions } from './runtime/options.js';
-export type { RetryOptions, RetryAttemptContext, OneShotRetryEvent } from './runtime/retry.js';
+export type { RetryOptions, RetryAttemptContext, OneShotRetryEvent } from './retry/retry.js';
 export { pollToken } from './runtime/poller.js';
-export { retry } from './runtime/retry.js';
+export { retry } from './retry/retry.js';
 
 // Flows: a whole device login
 export type { DeviceAuthorization, CodeEvent, LoginEvents, LoginState, LoginHandle, DeviceLoginOptions } from './flows/device-login.js';
 export { startDeviceLogin } from './flows/device-login.js';
+export type { DeviceFlowLoginSettings, DeviceFlowLoginOptions } from './flows/rfc8628-login.js';
+export { loginWithDeviceFlow } from './flows/rfc8628-login.js';
+export type { AwsSsoLoginOptions, AwsSsoToken } from './flows/aws-login.js';
+export { loginWithAwsSso } from './flows/aws-login.js';
 
 // RFC 8628 over HTTP: discovery, device authorization, the token transport, one-call login, refresh
 export type {
@@ -34,8 +38,6 @@ export type {
   DeviceAuthorizationRequestOptions,
   TokenTransportOptions,
   TokenTransportFunction,
-  DeviceFlowLoginSettings,
-  DeviceFlowLoginOptions,
   TokenEndpointLocation,
   RefreshTokenSettings,
   RefreshTokenOptions,
@@ -50,7 +52,6 @@ export {
   DEVICE_CODE_GRANT_TYPE,
   basicAuthorization,
   formUrlEncode,
-  loginWithDeviceFlow,
   refreshToken,
 } from './transports/rfc8628/index.js';
 
@@ -65,8 +66,6 @@ export type {
   StartAwsDeviceAuthorizationOptions,
   AwsTokenTransportOptions,
   RefreshAwsTokenOptions,
-  AwsSsoLoginOptions,
-  AwsSsoToken,
   SsoOidcClientLike,
   AwsSdkCreateTokenInput,
   AwsSdkTokenTransportOptions,
@@ -84,7 +83,6 @@ export {
   startAwsDeviceAuthorization,
   awsTokenTransport,
   refreshAwsToken,
-  loginWithAwsSso,
   awsSdkTokenTransport,
 } from './transports/aws/index.js';
 
@@ -130,8 +128,14 @@ export type {
   ConfigInput,
   ConfigWarning,
   Transition,
+  OutcomeRule,
+  SettleRule,
+  WaitOutcomeRule,
+  WaitRule,
+  AnswerFailure,
+  AnswerKind,
 } from './core/index.js';
-export { transition, initialState, createConfig, isTerminal, isActive, DEFAULT_EXPIRES_IN_MS, ABORT_GRACE_MS } from './core/index.js';
+export { transition, initialState, createConfig, isTerminal, isActive, DEFAULT_EXPIRES_IN_MS, ABORT_GRACE_MS, OUTCOME_RULES } from './core/index.js';
 
 // Events
 export type {

@@ -1,11 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE, loginWithDeviceFlow, pollToken, readHttpResponse, startDeviceLogin, type StateChangeEvent, type TokenSet } from '../src/index.js';
 import { deviceFlowArbitraries, ManualClock, scriptedTransport, simulateFlow, startEmulator } from '../src/testing.js';
 
+const root = join(import.meta.dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
 describe('README', () => {
+  test('should be a page a user reads: under 15 KB, with the two commands on its first screen', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThan(15_000);
+    const firstScreen = readme.split('\n').slice(0, 50).join('\n');
+    expect(firstScreen).toContain('npm install tokenpoll');
+    expect(firstScreen).toMatch(/^npm ci && npm run demo\b/m);
+    expect(firstScreen).toMatch(/^npm test\b/m);
+  });
+
+  test('should copy no benchmark figure: they live in bench/RESULTS.md', () => {
+    expect(readme).toContain('bench/RESULTS.md');
+    expect(readme).not.toMatch(/\d\s?(µs|ms\b|KiB|kB|B each)|per second|\d×/);
+  });
+
+  test('should type-check: every ts block, against src/, with the names it takes as given', () => {
+    const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    expect(typeErrors(blocks)).toEqual([]);
+  });
+
   test('should hold true: the testing example polls at 5, 10, 20 and 30 s', async () => {
     const token: TokenSet = { accessToken: 'at', raw: {} };
     const clock = new ManualClock();
@@ -75,7 +98,7 @@ describe('README', () => {
   });
 
   test('should hold true: the lifecycle diagram has every edge a flow takes', () => {
-    const allowed = documentedEdges(readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8'));
+    const allowed = documentedEdges(readme);
     // The documented ones the machine must really take, as a check that the parsing found the diagram.
     expect(allowed).toEqual(expect.arrayContaining(['idle -> pending', 'pending -> slow-down', 'retrying -> pending', 'slow-down -> failed']));
     const { outcome } = deviceFlowArbitraries(fc);
@@ -93,6 +116,41 @@ describe('README', () => {
 });
 
 // Helpers
+
+/** What a README block may take as given (a name it uses but neither imports nor declares), declared before it. */
+const GIVEN: ReadonlyArray<readonly [name: string, declaration: string]> = [
+  ['login', "declare const login: import('tokenpoll').LoginHandle;"],
+  ['startDeviceAuthorization', 'declare function startDeviceAuthorization(): Promise<{ device_code: string; user_code: string; verification_uri: string; interval: number; expires_in: number }>;'],
+  ['startEmulator', "import { startEmulator } from 'tokenpoll/testing';"],
+  ['loginWithDeviceFlow', "import { loginWithDeviceFlow } from 'tokenpoll';"],
+];
+
+/** tsc's errors for the blocks, each its own module, compiled with the repo's settings (unused names allowed). */
+function typeErrors(blocks: readonly string[]): string[] {
+  const { config } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root);
+  Object.assign(options, { noUnusedLocals: false, noUnusedParameters: false, noEmit: true });
+  const files = new Map(
+    blocks.map((code, index) => {
+      const given = GIVEN.filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !new RegExp(`import [^;]*\\b${name}\\b|(const|function) ${name}\\b`).test(code));
+      const text = [...given.map(([, declaration]) => declaration), code, 'export {};'].join('\n');
+      return [join(root, `README.block-${index + 1}.ts`), text] as const;
+    }),
+  );
+  const host = ts.createCompilerHost(options);
+  const { fileExists, readFile, getSourceFile } = host;
+  host.fileExists = (file) => files.has(file) || fileExists.call(host, file);
+  host.readFile = (file) => files.get(file) ?? readFile.call(host, file);
+  host.getSourceFile = (file, language, ...rest) => {
+    const text = files.get(file);
+    return text === undefined ? getSourceFile.call(host, file, language, ...rest) : ts.createSourceFile(file, text, language);
+  };
+  const program = ts.createProgram([...files.keys()], options, host);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file !== undefined && files.has(d.file.fileName))
+    .map((d) => `${d.file!.fileName.slice(root.length + 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+}
 
 /** The status edges the README's mermaid diagram allows, with `active` expanded to its three statuses. */
 function documentedEdges(readme: string): string[] {

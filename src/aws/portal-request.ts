@@ -4,7 +4,7 @@ import type { Clock } from '../clock/clock.js';
 import { InvalidResponseError } from '../errors/failures.js';
 import { ResponseTooLargeError } from '../transports/http.js';
 import { RetryableAnswer, sendWithRetry } from '../transports/one-shot.js';
-import type { AwsClient } from '../transports/aws/client.js';
+import { awsUrl, type AwsClient } from '../transports/aws/client.js';
 import { AwsSsoPortalError, type AwsSsoPortalOperation } from './errors.js';
 
 /** The header the portal reads the access token from. @internal */
@@ -41,11 +41,11 @@ export interface PortalRequest {
  * @internal
  */
 export function sendPortalRequest(client: AwsClient, request: PortalRequest, accessToken: string): Promise<Readonly<Record<string, unknown>>> {
-  const url = new URL(client.endpoint + request.path);
+  const url = awsUrl(client, request.path);
   for (const [name, value] of Object.entries(request.query)) if (value !== undefined) url.searchParams.set(name, value);
   return sendWithRetry(
     request.operation,
-    { url: url.href, method: 'GET', headers: { [BEARER_HEADER]: accessToken, accept: 'application/json' } },
+    { url, method: 'GET', headers: { [BEARER_HEADER]: accessToken, accept: 'application/json' } },
     (response, _receivedAt, clock) => readPortalAnswer(request, response, clock, accessToken),
     { ...client.retry, clock: client.clock, fetch: client.fetch, requestTimeoutMs: client.requestTimeoutMs, maxBodyBytes: client.maxBodyBytes, signal: request.signal },
   );

@@ -1,4 +1,4 @@
-import { readSeconds } from '../backoff/device-flow.js';
+import { readSeconds } from '../core/interval.js';
 import type { TokenOutcome, TokenSet } from '../core/outcome.js';
 import { parseRetryAfter } from './retry-after.js';
 import { oauthDetail, outcomeFromAwsException, outcomeFromOAuthError } from './oauth.js';

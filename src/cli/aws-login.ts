@@ -1,8 +1,8 @@
 import type { LoginHandle } from '../flows/device-login.js';
-import type { OneShotRetryEvent } from '../runtime/retry.js';
+import type { OneShotRetryEvent } from '../retry/retry.js';
 import { parseCacheTime, readSsoTokenCache, ssoCachePath, type SsoTokenCacheEntry } from '../node/sso-cache.js';
 import { ssoTokenFileStorage } from '../node/token-storage.js';
-import { loginWithAwsSso, type AwsSsoToken } from '../transports/aws/login.js';
+import { loginWithAwsSso, type AwsSsoToken } from '../flows/aws-login.js';
 import type { AwsClientRegistration, AwsRegistrationCache } from '../transports/aws/registration-cache.js';
 
 /** What the CLI knows of an IAM Identity Center session. @internal */

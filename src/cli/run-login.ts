@@ -1,7 +1,7 @@
 import type { TokenSet } from '../core/outcome.js';
 import type { LoginHandle } from '../flows/device-login.js';
 import type { FileLockWait } from '../node/file-lock.js';
-import type { OneShotRetryEvent } from '../runtime/retry.js';
+import type { OneShotRetryEvent } from '../retry/retry.js';
 import { isTokenPollError } from '../errors/base.js';
 import { ExitCode, UsageError, outcomeOf, withFlags } from './exit-codes.js';
 import type { CliIo } from './io.js';

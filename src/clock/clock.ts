@@ -1,5 +1,3 @@
-import { TimerQueue, type HostTimers } from './timer-queue.js';
-
 /**
  * The largest delay the global `setTimeout` honours: 2³¹ − 1 ms, about 24.8
  * days. Node runs a longer one after 1 ms (with a `TimeoutOverflowWarning`),
@@ -33,82 +31,71 @@ export interface Clock {
 }
 
 /**
- * Monotonic time in whole milliseconds: `performance.now()` rounded up. Whole
- * numbers keep the times every flow holds small integers (a fraction would
- * make each a boxed double: measured in bench/, scale), host timers count
- * whole milliseconds anyway, and rounding up means a time the caller read
- * from `performance.now()` (an `issuedAt`) is never ahead of it.
+ * Monotonic time in whole milliseconds: `performance.now()` rounded up. Host
+ * timers count whole milliseconds too, and rounding up means a time the
+ * caller read from `performance.now()` (an `issuedAt`) is never ahead of it.
  */
 const wholeMillisecondsNow = (): number => Math.ceil(performance.now());
 
+type HostTimer = ReturnType<typeof globalThis.setTimeout>;
+
 /**
- * The host timers of the system clock: `performance.now()` with its fraction
- * (so no timer fires before its delay has truly passed), and the global
- * `setTimeout`, looked up at each call (so test fakes that replace it are
- * seen), optionally unref'd. A timer is cleared with the `clearTimeout` of
- * the same globals it was set with, and taken for lost once the global
- * `setTimeout` is another one (fakes installed or removed since).
+ * The global `setTimeout`, looked up at each call (so test fakes installed
+ * since are used), the timer unref'd when asked.
  */
-function globalTimers(unref: boolean): HostTimers {
-  let setWith: typeof globalThis.setTimeout | undefined;
-  let clearWith: typeof globalThis.clearTimeout | undefined;
-  return {
-    now: () => performance.now(),
-    setTimeout(callback, delayMs) {
-      setWith = globalThis.setTimeout;
-      clearWith = globalThis.clearTimeout;
-      const timer = setWith(callback, delayMs);
-      if (unref) (timer as { unref?: () => void }).unref?.();
-      return timer;
-    },
-    clearTimeout: (timer) => clearWith?.(timer as ReturnType<typeof globalThis.setTimeout>),
-    lost: () => globalThis.setTimeout !== setWith,
-  };
+function hostTimeout(callback: () => void, delayMs: number, unref: boolean): HostTimer {
+  const timer = globalThis.setTimeout(callback, delayMs);
+  if (unref) (timer as { unref?: () => void }).unref?.();
+  return timer;
 }
 
-/** Timers that keep the process alive, and timers that do not: one host timer for each kind. */
-const refQueue = /* @__PURE__ */ new TimerQueue(globalTimers(false), MAX_TIMER_DELAY_MS);
-const unrefQueue = /* @__PURE__ */ new TimerQueue(globalTimers(true), MAX_TIMER_DELAY_MS);
+/**
+ * A wait longer than {@link MAX_TIMER_DELAY_MS}, run as a chain of host
+ * timers of at most that each; `cancel` clears whichever link is pending.
+ * The time left is counted from the delays already waited, not read from a
+ * clock, so the chain behaves the same on test fakes.
+ */
+class LongTimer {
+  #timer: HostTimer;
+  constructor(callback: () => void, delayMs: number, unref: boolean) {
+    const wait = (leftMs: number): HostTimer =>
+      leftMs > MAX_TIMER_DELAY_MS
+        ? hostTimeout(() => (this.#timer = wait(leftMs - MAX_TIMER_DELAY_MS)), MAX_TIMER_DELAY_MS, unref)
+        : hostTimeout(callback, leftMs, unref);
+    this.#timer = wait(delayMs);
+  }
+  cancel(): void {
+    globalThis.clearTimeout(this.#timer);
+  }
+}
 
 /**
  * The real clock: `performance.now()` in whole milliseconds, rounded up;
- * `Date.now()`; and timers on the global `setTimeout`.
+ * `Date.now()`; and the platform's own `setTimeout` and `clearTimeout`,
+ * looked up at each call (so `vi.useFakeTimers()` applies to it), with the
+ * platform's timer semantics.
  *
- * Its timers share one host timer (two: one more for `unref` timers), ordered
- * in a heap, so a process holding many flows holds one host timer rather than
- * one per flow, and setting or clearing a timer costs a heap update. When no
- * timer is pending, no host timer is armed. Unlike the global timers:
- *
- * - A timer fires once `performance.now()`, fraction included, has moved on
- *   by its delay: never earlier, even when the host timer fires early.
- * - Any delay is honoured: one past {@link MAX_TIMER_DELAY_MS} is waited out
- *   in steps.
- * - Timers due in the same turn run back to back, earliest first (ties in the
- *   order they were set), with no microtask checkpoint between them (Node runs
- *   one between its own timers). A timer set by one of them fires on a later
- *   turn, even if already due. The time is read every 64 callbacks: once 5 ms
- *   have passed, the timers still due wait for a later turn, so I/O can run.
- * - A callback that throws sends its error to the host, as any timer callback
- *   does (`uncaughtException` in Node); the timers still due run on a later
- *   turn.
- * - `setTimeout` returns a handle of its own, not a Node `Timeout`: it has no
- *   `ref()`, `unref()` or `hasRef()` (pass `{ unref: true }` instead).
- *   `clearTimeout` does nothing with a handle from the global `setTimeout`,
- *   or anything else it did not hand out.
- * - If test fakes take the host timer away, the next timer set arms a new
- *   one: at once if the global `setTimeout` was replaced since
- *   (`vi.useFakeTimers()`, `vi.useRealTimers()`), or once the lost timer is
- *   50 ms overdue (`vi.clearAllTimers()`).
+ * - `{ unref: true }` unrefs the timer (Node, Bun), so a pending wait does
+ *   not keep the process alive; where timers have no `unref` (browsers,
+ *   Deno), the option does nothing.
+ * - A delay past {@link MAX_TIMER_DELAY_MS} (which the platform would run at
+ *   once) is waited out in full, by a chain of host timers; `clearTimeout`
+ *   cancels the chain wherever it is. For such a delay, `setTimeout` returns
+ *   a handle of its own; otherwise it returns the platform's timer.
+ * - A host timer may fire up to a millisecond before `now()` shows its delay
+ *   as passed (Node counts whole milliseconds of a loop time that lags): the
+ *   poll machine takes an early wake-up for what it is and waits again.
  * @group Clock
  */
 export const systemClock: Clock = Object.freeze({
   now: wholeMillisecondsNow,
   wallNow: () => Date.now(),
   setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): unknown {
-    return (options?.unref ? unrefQueue : refQueue).add(callback, delayMs);
+    const unref = options?.unref ?? false;
+    return delayMs > MAX_TIMER_DELAY_MS ? new LongTimer(callback, delayMs, unref) : hostTimeout(callback, delayMs, unref);
   },
   clearTimeout(timer: unknown): void {
-    refQueue.remove(timer);
-    unrefQueue.remove(timer);
+    if (timer instanceof LongTimer) timer.cancel();
+    else globalThis.clearTimeout(timer as HostTimer);
   },
 });

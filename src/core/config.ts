@@ -1,6 +1,5 @@
-import { exponentialBackoff } from '../backoff/exponential.js';
-import { DEFAULT_INTERVAL_MS, parseSeconds } from '../backoff/device-flow.js';
-import type { BackoffStrategy } from '../backoff/types.js';
+import { DEFAULT_BACKOFF, type BackoffStrategy } from './backoff-strategy.js';
+import { DEFAULT_INTERVAL_MS, parseSeconds } from './interval.js';
 import type { WarningCode } from './events.js';
 
 /**
@@ -99,8 +98,6 @@ export interface ConfigInput {
   readonly maxPendingErrors?: number | undefined;
 }
 
-const defaultBackoff = exponentialBackoff();
-
 /**
  * Builds a {@link PollConfig}, sanitising the server's `interval` and
  * `expires_in`: numeric strings are read; 0, negative, NaN and unreadable
@@ -131,21 +128,19 @@ export function createConfig(input: ConfigInput): PollConfig {
     firstPoll: input.firstPoll ?? 'after-interval',
     intervalFrom: input.intervalFrom ?? 'response',
     maxIntervalMs,
-    backoff: input.backoff ?? defaultBackoff,
+    backoff: input.backoff ?? DEFAULT_BACKOFF,
     transientRetries: input.transientRetries ?? 10,
     driftThreshold: input.driftThreshold ?? 2,
     pendingErrors:
       input.pendingErrorCodes === undefined && input.maxPendingErrors === undefined
         ? NO_PENDING_ERRORS
         : Object.freeze({ codes: new Set(input.pendingErrorCodes), max: input.maxPendingErrors ?? DEFAULT_MAX_PENDING_ERRORS }),
-    // Most flows have no warning: they share one frozen empty list (32 B less per flow, measured in bench/, scale).
     warnings: warnings.length > 0 ? warnings : NO_WARNINGS,
   };
 }
 
 const NO_WARNINGS: readonly ConfigWarning[] = Object.freeze([]);
 const DEFAULT_MAX_PENDING_ERRORS = 3;
-// Most flows list no provider code: they share one policy (8 B less per flow, as NO_WARNINGS).
 const NO_PENDING_ERRORS: PollConfig['pendingErrors'] = Object.freeze({ codes: new Set<string>(), max: DEFAULT_MAX_PENDING_ERRORS });
 
 /**

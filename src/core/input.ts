@@ -29,7 +29,12 @@ export type PollInput<TToken = unknown> =
       readonly type: 'responseReceived';
       /** Monotonic time (ms) when it happened. */
       readonly now: number;
-      /** The classified answer to the request in flight. */
+      /**
+       * The number of the request this answers, as its `request` effect gave it.
+       * The machine ignores an answer to any request but the one it waits on (a stale answer).
+       */
+      readonly attempt: number;
+      /** The classified answer. */
       readonly outcome: TokenOutcome<TToken>;
       /** A number in [0, 1) for jitter; 0.5 when omitted. */
       readonly random?: number;
@@ -39,8 +44,19 @@ export type PollInput<TToken = unknown> =
       readonly type: 'cancel';
       /** Monotonic time (ms) when it happened. */
       readonly now: number;
-      /** Why the caller cancelled. */
+      /** Why the caller cancelled: kept in the `cancelled` state and handed to the `abort` effect. */
       readonly reason?: unknown;
+    }
+  | {
+      /** Always `'crash'`. */
+      readonly type: 'crash';
+      /**
+       * Monotonic time (ms) when it happened, or `NaN` when the clock itself threw:
+       * the machine then uses the last time it knew.
+       */
+      readonly now: number;
+      /** What a callback the caller supplied (clock, random source, backoff, classifier setup) threw. */
+      readonly error: unknown;
     };
 
 /**
@@ -49,14 +65,15 @@ export type PollInput<TToken = unknown> =
  * - `schedule`: wake the machine with `timerFired` at `at` (replaces any earlier schedule).
  * - `abort`: abort the request in flight.
  * - `emit`: emit a lifecycle event.
- * - `settle`: the flow is over; clear everything and deliver the result.
+ * - `settle`: the flow is over; clear the timer and deliver the result. Every
+ *   settle that leaves a request in flight comes after an `abort` for it.
  * @group Lifecycle
  */
 export type PollEffect<TToken = unknown> =
   | {
       /** Always `'request'`. */
       readonly type: 'request';
-      /** The request's number (1 for the first). */
+      /** The request's number (1 for the first): its answer comes back with it. */
       readonly attempt: number;
     }
   | {
@@ -76,9 +93,9 @@ export type PollEffect<TToken = unknown> =
       readonly state: TerminalState<TToken>;
     };
 
-/** An `emit` effect, typed by event name. @group Lifecycle */
-export type EmitEffect = {
-  [K in keyof CoreEvents]: {
+/** An `emit` effect, typed by event name (any of them by default). @group Lifecycle */
+export type EmitEffect<TName extends keyof CoreEvents = keyof CoreEvents> = {
+  [K in TName]: {
     /** Always `'emit'`. */
     readonly type: 'emit';
     /** The event's name. */
@@ -86,18 +103,21 @@ export type EmitEffect = {
     /** The event's frozen payload. */
     readonly payload: CoreEvents[K];
   };
-}[keyof CoreEvents];
+}[TName];
 
 /**
- * An `abort` effect. `cause` says why: the request ran past its own timeout,
- * the caller's timeout ended the flow, or the caller cancelled (with `reason`).
+ * An `abort` effect: abort request `attempt`. `cause` says why: the request
+ * ran past its own timeout, the caller's timeout ended the flow, the caller
+ * cancelled (with `reason`), or a callback threw.
  * @group Lifecycle
  */
 export interface AbortEffect {
   /** Always `'abort'`. */
   readonly type: 'abort';
-  /** Why: the request's own timeout, the caller's timeout, or a cancel. */
-  readonly cause: 'request-timeout' | 'timeout' | 'cancel';
-  /** The reason given to the cancel, for `cause: 'cancel'`. */
+  /** The request to abort. */
+  readonly attempt: number;
+  /** Why: the request's own timeout, the caller's timeout, a cancel, or a crash. */
+  readonly cause: 'request-timeout' | 'timeout' | 'cancel' | 'crash';
+  /** The reason given to the cancel, for `cause: 'cancel'`: abort the request with it. */
   readonly reason?: unknown;
 }

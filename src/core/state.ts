@@ -56,6 +56,8 @@ export interface ActiveState {
   readonly phase: 'waiting' | 'polling' | 'aborting';
   /** The interval floor in force, in milliseconds. Never decreases. */
   readonly intervalMs: number;
+  /** Monotonic time (ms) of the input that made this state: the last time the machine knew. */
+  readonly at: number;
   /** When the device code expires on the monotonic clock. */
   readonly deadlineAt: number;
   /** When the caller's own timeout ends the flow (`Infinity` when none). */
@@ -144,8 +146,8 @@ export interface CancelledState extends TerminalBase {
  * - `lost_grant`: a success answer could not be read, and the device code may be consumed.
  * - `invalid_response`: an answer that is none of the above.
  * - `transport_error`: the transport or classifier threw something unrecognised.
- * - `callback_error`: another callback the caller supplied (clock, random source, backoff) threw;
- *   only the driver produces this, the state machine never does.
+ * - `callback_error`: another callback the caller supplied (clock, random source, backoff,
+ *   classifier setup) threw; the driver reports it with the `crash` input.
  * @group Lifecycle
  */
 export type Failure =
@@ -203,9 +205,7 @@ export type Failure =
  * @group Lifecycle
  */
 export function isTerminal<TToken>(state: PollState<TToken>): state is TerminalState<TToken> {
-  // Every status but idle and the active three; compared directly, as this runs several times per poll.
-  const status = state.status;
-  return status !== 'idle' && status !== 'pending' && status !== 'slow-down' && status !== 'retrying';
+  return state.status !== 'idle' && !isActive(state);
 }
 
 /**

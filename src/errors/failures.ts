@@ -165,6 +165,10 @@ export class PollCancelledError extends TokenPollError {
   constructor(reason?: unknown) {
     super(ErrorCode.CANCELLED, 'the poll was cancelled', { cause: reason });
   }
+  /** Always `true`: p-cancelable's mark of a cancellation. */
+  get isCanceled(): true {
+    return true;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AwsSsoToken } from '../transports/aws/login.js';
+import type { AwsSsoToken } from '../flows/aws-login.js';
 import { toCacheTime, type SsoTokenCacheEntry } from './sso-cache.js';
 
 /**

@@ -1,93 +1,82 @@
 import { EventEmitter } from 'eventemitter3';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners take any payload
-type Listener = (payload: any) => unknown;
+/** eventemitter3's event map for payload map `TEvents`: each event passes one argument, its payload. */
+type Arguments<TEvents extends object> = { [K in keyof TEvents]: [payload: TEvents[K]] };
 
-/** One listener as added: eventemitter3 calls {@link invoke} with it as `this`. */
-interface Registration {
-  readonly event: PropertyKey;
-  readonly listener: Listener;
-  readonly once: boolean;
-  readonly owner: IsolatedListeners<object>;
-}
+/** A listener as registered with eventemitter3: the caller's, wrapped, and tagged with it so that `off` finds it. */
+type Isolated = ((payload: unknown) => void) & { readonly listener: unknown };
 
 /**
- * An eventemitter3 instance whose listeners cannot break the emitter: a
- * listener that throws (or an async listener that rejects) is reported
- * through `onError`, and the remaining listeners still run. `off` takes the
- * listener as it was given.
+ * An eventemitter3 emitter whose listeners cannot break the flow that
+ * emits: a listener that throws, or an async listener whose promise rejects,
+ * is reported through `onError` (with the event's name; should `onError`
+ * throw in turn, that is ignored), and the other listeners still run.
  *
- * Each listener is registered as one shared function, {@link invoke}, with a
- * small registration object as its context, rather than wrapped in a closure
- * and looked up through maps: a poll with one listener stays a few hundred
- * bytes (measured in bench/, scale).
+ * Each listener is registered wrapped in a small function that knows its
+ * event and carries the caller's listener as `listener`; `off` asks
+ * eventemitter3 for the event's listeners and removes the latest registration
+ * of that listener (as Node's `EventEmitter` does). There is no bookkeeping of
+ * our own: once-listeners are eventemitter3's own.
  * @internal
  */
-export class IsolatedListeners<TEvents extends object> {
-  readonly #emitter = new EventEmitter();
-  /** Every registration, oldest first, so `remove` finds the latest one for a listener. */
-  #registrations: Registration[] | undefined;
+export class IsolatedEmitter<TEvents extends object> {
+  // eventemitter3's conditional types cannot resolve an event map that is still generic here
+  // (only at the callers, with PollEvents), hence the `as never` casts on event names below.
+  readonly #emitter = new EventEmitter<Arguments<TEvents>>();
   readonly #onError: (error: unknown, event: keyof TEvents) => void;
 
   constructor(onError: (error: unknown, event: keyof TEvents) => void) {
     this.#onError = onError;
   }
 
-  add<K extends keyof TEvents>(event: K, listener: (payload: TEvents[K]) => void, once: boolean): void {
-    const registration: Registration = { event, listener, once, owner: this as IsolatedListeners<object> };
-    if (this.#registrations) this.#registrations.push(registration);
-    else this.#registrations = [registration];
-    // `once` is handled in invoke(), by context: eventemitter3's own would drop every once-listener of the event.
-    this.#emitter.on(event as string, invoke, registration);
+  /** Adds a listener. */
+  on<K extends keyof TEvents>(event: K, listener: (payload: TEvents[K]) => unknown): void {
+    this.#emitter.on(event as never, this.#isolate(event, listener) as never);
   }
 
-  remove<K extends keyof TEvents>(event: K, listener: (payload: TEvents[K]) => void): void {
-    const registrations = this.#registrations ?? [];
-    for (let i = registrations.length - 1; i >= 0; i--) {
-      const registration = registrations[i]!;
-      if (registration.event === event && registration.listener === listener) return this.forget(registration);
-    }
+  /** Adds a listener that runs once. */
+  once<K extends keyof TEvents>(event: K, listener: (payload: TEvents[K]) => unknown): void {
+    this.#emitter.once(event as never, this.#isolate(event, listener) as never);
   }
 
-  has(event: keyof TEvents): boolean {
-    return this.#emitter.listenerCount(event as string) > 0;
+  /** Removes the latest registration of `listener` for `event`, if any. */
+  off<K extends keyof TEvents>(event: K, listener: (payload: TEvents[K]) => unknown): void {
+    const registered = (this.#emitter.listeners(event as never) as unknown as Isolated[]).reverse().find((isolated) => isolated.listener === listener);
+    if (registered) this.#emitter.off(event as never, registered as never);
   }
 
+  /** Calls every listener of `event` with `payload`, in the order they were added. */
   emit<K extends keyof TEvents>(event: K, payload: TEvents[K]): void {
-    this.#emitter.emit(event as string, payload);
+    this.#emitter.emit(event as never, ...([payload] as never));
   }
 
-  clear(): void {
+  /** How many listeners `event` has. */
+  listenerCount(event: keyof TEvents): number {
+    return this.#emitter.listenerCount(event as never);
+  }
+
+  /** Removes every listener. */
+  removeAllListeners(): void {
     this.#emitter.removeAllListeners();
-    this.#registrations = undefined;
   }
 
-  /** Removes one registration. @internal */
-  forget(registration: Registration): void {
-    const registrations = this.#registrations;
-    const index = registrations ? registrations.lastIndexOf(registration) : -1;
-    if (index < 0) return;
-    registrations!.splice(index, 1);
-    this.#emitter.off(registration.event as string, invoke, registration);
-  }
-
-  /** Reports a listener's throw or rejection. @internal */
-  report(error: unknown, event: PropertyKey): void {
-    this.#onError(error, event as keyof TEvents);
-  }
-}
-
-/** Calls one registered listener, isolating its throw or rejection. */
-function invoke(this: Registration, payload: unknown): void {
-  const { owner, event } = this;
-  if (this.once) owner.forget(this);
-  try {
-    // An async listener's rejection is caught too: it must not become an unhandled rejection.
-    const result = this.listener(payload);
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, (error: unknown) => owner.report(error, event));
-    }
-  } catch (error) {
-    owner.report(error, event);
+  #isolate<K extends keyof TEvents>(event: K, listener: (payload: TEvents[K]) => unknown): Isolated {
+    const report = (error: unknown): void => {
+      try {
+        this.#onError(error, event);
+      } catch {
+        // Reporting is best effort: it may not break the flow either.
+      }
+    };
+    const isolated = (payload: unknown): void => {
+      try {
+        const returned = listener(payload as TEvents[K]);
+        // An async listener's rejection is caught too: it must not become an unhandled rejection.
+        if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') (returned as PromiseLike<unknown>).then(undefined, report);
+      } catch (error) {
+        report(error);
+      }
+    };
+    return Object.assign(isolated, { listener });
   }
 }

@@ -84,7 +84,7 @@ export function simulateFlow<TToken = unknown>(options: SimulationOptions<TToken
   let now = 0;
   let wakeAt = Number.POSITIVE_INFINITY;
   let answerAt = Number.POSITIVE_INFINITY;
-  let answer: TokenOutcome<TToken> | undefined;
+  let answer: { readonly attempt: number; readonly outcome: TokenOutcome<TToken> } | undefined;
   let cancelAt = options.cancelAt ?? Number.POSITIVE_INFINITY;
   let step = transition<TToken>(state, { type: 'start', now }, config);
   for (let steps = 1; ; steps++) {
@@ -94,12 +94,12 @@ export function simulateFlow<TToken = unknown>(options: SimulationOptions<TToken
       else if (effect.type === 'request') {
         const scripted = options.script[Math.min(requests.length, options.script.length - 1)];
         if (scripted === undefined) throw new RangeError('simulateFlow: the script is empty');
-        answer = 'latencyMs' in scripted ? scripted.outcome : scripted;
+        answer = { attempt: effect.attempt, outcome: 'latencyMs' in scripted ? scripted.outcome : scripted };
         answerAt = now + ('latencyMs' in scripted ? scripted.latencyMs : 0);
         requests.push({ attempt: effect.attempt, at: now });
       } else if (effect.type === 'abort') {
         // The transport honours its signal: the scripted answer is lost, and the abort error comes back at once.
-        answer = ABORTED;
+        answer = { attempt: effect.attempt, outcome: ABORTED };
         answerAt = now;
       } else if (effect.type === 'emit' && options.collectEvents) events.push(effect);
     }
@@ -109,11 +109,11 @@ export function simulateFlow<TToken = unknown>(options: SimulationOptions<TToken
     now = Math.min(wakeAt, answerAt, cancelAt);
     if (now === Number.POSITIVE_INFINITY) throw new Error('simulateFlow: nothing is scheduled and the flow has not ended');
     if (now === answerAt && answer !== undefined) {
-      const outcome = answer;
+      const { attempt, outcome } = answer;
       answerAt = Number.POSITIVE_INFINITY;
       answer = undefined;
       if (outcome !== ABORTED) requests[requests.length - 1]!.answeredAt = now;
-      step = transition(state, { type: 'responseReceived', now, outcome, random: random() }, config);
+      step = transition(state, { type: 'responseReceived', now, attempt, outcome, random: random() }, config);
     } else if (now === cancelAt) {
       cancelAt = Number.POSITIVE_INFINITY;
       step = transition(state, { type: 'cancel', now, reason: 'simulated cancel' }, config);

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock/clock.js';
 import type { HttpTokenResponse } from '../classify/http.js';
-import { ConfigurationError } from '../errors/failures.js';
+import { checkSecureUrl, type SecureUrl } from './secure-url.js';
 
 /** The default cap on a response body: 1 MiB. @group Transports */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -36,8 +36,6 @@ export class ResponseTooLargeError extends Error {
   override readonly name = 'ResponseTooLargeError';
 }
 
-const LOOPBACK = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
-
 /**
  * Checks that a URL is HTTPS, or HTTP on a loopback host. With `issuer` (the
  * URL whose metadata named this one), an `https:` issuer's URL must be
@@ -49,18 +47,7 @@ const LOOPBACK = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
  * @group Transports
  */
 export function assertSecureUrl(url: string | URL, option = 'url', issuer?: URL): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigurationError(option, 'not a valid URL');
-  }
-  // Credentials in a URL would travel in the clear in logs and errors; refuse them without repeating them.
-  if (parsed.username !== '' || parsed.password !== '') throw new ConfigurationError(option, `${parsed.protocol}//${parsed.host}${parsed.pathname} must not carry a user name or password`);
-  if (parsed.protocol === 'https:') return parsed;
-  if (issuer?.protocol === 'https:') throw new ConfigurationError(option, `${parsed.origin} must use https:, as its issuer ${issuer.origin} does`);
-  if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
-  throw new ConfigurationError(option, `${parsed.origin} must use https: (plain http: is allowed only for loopback hosts)`);
+  return checkSecureUrl(url, option, issuer);
 }
 
 /**
@@ -77,7 +64,16 @@ export function assertSecureUrl(url: string | URL, option = 'url', issuer?: URL)
  * @group Transports
  */
 export async function httpRequest(options: HttpRequestOptions): Promise<HttpTokenResponse> {
-  const url = assertSecureUrl(options.url);
+  return sendHttpRequest({ ...options, url: checkSecureUrl(options.url) });
+}
+
+/**
+ * {@link httpRequest} for a URL already checked: tokenpoll's own callers parse
+ * their URLs once, where the options come in, and send through this.
+ * @internal
+ */
+export async function sendHttpRequest(options: HttpRequestOptions & { readonly url: SecureUrl }): Promise<HttpTokenResponse> {
+  const url = options.url;
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

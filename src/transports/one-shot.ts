@@ -6,8 +6,9 @@ import { isTransientOutcome, type OAuthErrorDetail, type RetryableOutcome, type 
 import { isTokenPollError, type TokenPollError } from '../errors/base.js';
 import { InvalidResponseError, LostGrantError, TransportError } from '../errors/failures.js';
 import { AccessDeniedError, ExpiredTokenError, OAuthError } from '../errors/outcomes.js';
-import { retry, type RetryOptions } from '../runtime/retry.js';
-import { httpRequest, ResponseTooLargeError, type HttpRequestOptions } from './http.js';
+import { retry, type RetryOptions } from '../retry/retry.js';
+import { ResponseTooLargeError, sendHttpRequest, type HttpRequestOptions } from './http.js';
+import type { SecureUrl } from './secure-url.js';
 
 /**
  * How a one-shot call is sent and retried. The RFC 8628 helpers' options fit
@@ -20,8 +21,8 @@ export interface OneShotSettings extends Pick<RetryOptions, 'clock' | 'signal' |
   readonly maxBodyBytes?: number | undefined;
 }
 
-/** The request a one-shot call sends, before the settings add signal, clock, fetch and limits. @internal */
-export type OneShotRequest = Pick<HttpRequestOptions, 'url' | 'method' | 'headers' | 'body'>;
+/** The request a one-shot call sends, before the settings add signal, clock, fetch and limits; its URL checked already. @internal */
+export type OneShotRequest = Pick<HttpRequestOptions, 'method' | 'headers' | 'body'> & { readonly url: SecureUrl };
 
 /** What {@link errorFromOutcome} needs to know about the call. @internal */
 export interface OutcomeContext {
@@ -111,7 +112,7 @@ export async function sendWithRetry<TResult>(
   const where = displayUrl(request.url);
   const send = async (attemptSignal: AbortSignal): Promise<HttpTokenResponse> => {
     try {
-      return await httpRequest({ ...request, ...http, signal: attemptSignal });
+      return await sendHttpRequest({ ...request, ...http, signal: attemptSignal });
     } catch (error) {
       throw permanentFailure(error, where, operation) ?? error;
     }

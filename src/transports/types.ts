@@ -58,3 +58,28 @@ export type TokenTransport =
       /** The poll as errors name it, with its URL: `'polling at https://auth.example.com/token'` (see {@link TokenRequestFunction}). */
       readonly operation?: string | undefined;
     };
+
+/**
+ * A device authorization answer (RFC 8628 §3.2, or AWS StartDeviceAuthorization),
+ * normalised. `deviceCode` is a secret: it goes to the token transport only.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}
+ * @group Flows
+ */
+export interface DeviceAuthorization {
+  /** The device code (secret). */
+  readonly deviceCode: string;
+  /** The code the user types. */
+  readonly userCode: string;
+  /** Where the user goes. */
+  readonly verificationUri: string;
+  /** The same with the user code filled in, when the server sent one. */
+  readonly verificationUriComplete?: string;
+  /** `expires_in`, as the server sent it. */
+  readonly expiresInSeconds: number | string;
+  /** `interval`, as the server sent it. */
+  readonly intervalSeconds?: number | string;
+  /** A message for the user (Entra sends one). */
+  readonly message?: string;
+  /** When the answer arrived, as `clock.now()`. */
+  readonly issuedAt: number;
+}

@@ -212,8 +212,8 @@ function answerEachPoll(c: PollConfig, answers: readonly TokenOutcome[], latency
   let state = polledState(c, transition(initialState, { type: 'start', now: 0 }, c));
   const steps: Transition[] = [];
   for (const outcome of answers) {
-    const now = (state as { lastRequestAt: number }).lastRequestAt + latencyMs;
-    const step = transition(state, { type: 'responseReceived', now, outcome, random: 0 }, c);
+    const { lastRequestAt, attempt } = state as { lastRequestAt: number; attempt: number };
+    const step = transition(state, { type: 'responseReceived', now: lastRequestAt + latencyMs, attempt, outcome, random: 0 }, c);
     steps.push(step);
     if (step.state.status === 'failed' || step.state.status === 'expired') break;
     state = polledState(c, step);

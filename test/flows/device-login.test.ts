@@ -9,10 +9,11 @@ import {
   startDeviceLogin,
   type CodeEvent,
   type DeviceAuthorization,
-  type DeviceLoginOptions,
   type TokenSet,
 } from '../../src/index.js';
 import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
+import { LoginDriver } from '../../src/flows/login-driver.js';
+import type { LoginSetup } from '../../src/flows/login-setup.js';
 
 const token: TokenSet = { accessToken: 'at', raw: {} };
 
@@ -86,92 +87,129 @@ describe('startDeviceLogin', () => {
     });
   });
 
-  describe('should restart on another terminal error when restartOn asks', () => {
+  // The re-register rule, which loginWithAwsSso uses: the provider can register its client again, and a
+  // rejected client mid-poll (reregisterClient) goes through the caller's restart policy, as an expiry does.
+  describe('should register again on a rejected client only when restart says so', () => {
     const invalidClient: ScriptStep = { type: 'oauth_error', error: { code: 'invalid_client', reregisterClient: true } };
+    type Restart = NonNullable<LoginSetup<TokenSet>['restart']>;
 
-    function restartingLogin(clock: ManualClock, scripts: ScriptStep[][], restartOn: NonNullable<DeviceLoginOptions['restartOn']>) {
+    function reregisteringLogin(clock: ManualClock, scripts: ScriptStep[][], restart: Restart | undefined) {
       let n = 0;
-      const authorize = vi.fn(async () => authorization(clock, { userCode: `CODE-${n}` }));
-      const login = startDeviceLogin({ authorize, transportFor: () => scriptedTransport(scripts[n++]!, { clock }), restartOn, clock });
+      const authorize = vi.fn(async (_context: { signal: AbortSignal; renew: boolean }) => authorization(clock, { userCode: `CODE-${n}` }));
+      const forget = vi.fn(async () => {});
+      const login = new LoginDriver<TokenSet>({
+        authorize,
+        transportFor: () => scriptedTransport(scripts[n++]!, { clock }),
+        forget,
+        restart,
+        poll: undefined,
+        clock,
+        signal: undefined,
+      });
       const events: string[] = [];
-      login.on('code', ({ userCode, restart }) => events.push(`code ${userCode}#${restart}`));
+      login.on('code', ({ userCode, restart: count }) => events.push(`code ${userCode}#${count}`));
       login.on('stateChange', ({ to }) => events.push(`stateChange ${to}`));
       for (const name of ['granted', 'denied', 'expired', 'failed', 'cancelled'] as const) login.on(name, () => events.push(name));
-      return { login, authorize, events };
+      return { login, authorize, forget, events };
     }
 
-    test('when the poll fails and restartOn says yes, a new code is issued and the failed end is never emitted', async () => {
+    test('when the poll ends with a rejected client and restart says yes, a new client and code follow, and the failed end is never emitted', async () => {
+      // Arrange
       const clock = new ManualClock();
-      const restartOn = vi.fn<NonNullable<DeviceLoginOptions['restartOn']>>(() => true);
-      const { login, events } = restartingLogin(clock, [[invalidClient], [{ type: 'success', token }]], restartOn);
+      const restart = vi.fn<Restart>(() => true);
+      const { login, authorize, forget, events } = reregisteringLogin(clock, [[invalidClient], [{ type: 'success', token }]], restart);
+      // Act
       const result = await clock.runUntilSettled(login.result);
+      // Assert
       expect(result).toEqual({ status: 'fulfilled', value: token });
-      expect(restartOn).toHaveBeenCalledTimes(1);
-      expect(restartOn.mock.calls[0]![0]).toMatchObject({ restarts: 0, error: expect.any(OAuthError) });
+      expect(restart).toHaveBeenCalledTimes(1);
+      expect(restart.mock.calls[0]![0]).toMatchObject({ restarts: 0, error: expect.any(OAuthError) });
+      expect(authorize.mock.calls.map(([context]) => context.renew)).toEqual([false, true]);
+      expect(forget).not.toHaveBeenCalled();
       expect(events).toEqual(['code CODE-0#0', 'stateChange pending', 'code CODE-1#1', 'stateChange pending', 'stateChange granted', 'granted']);
     });
 
-    test('when restartOn says no, the held stateChange and failed are emitted once, in order, and the login rejects', async () => {
+    test('when restart says no, the rejected client is forgotten, the held stateChange and failed are emitted once, in order, and the login rejects', async () => {
       const clock = new ManualClock();
-      const { login, authorize, events } = restartingLogin(clock, [[invalidClient]], async () => false);
+      const { login, authorize, forget, events } = reregisteringLogin(clock, [[invalidClient]], async () => false);
       const result = await clock.runUntilSettled(login.result);
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(OAuthError);
       expect(authorize).toHaveBeenCalledTimes(1);
+      expect(forget).toHaveBeenCalledTimes(1);
       expect(events).toEqual(['code CODE-0#0', 'stateChange pending', 'stateChange failed', 'failed']);
       expect(login.state.status).toBe('failed');
     });
 
-    test('when the user denies, restartOn is asked too, and a throwing restartOn means no', async () => {
+    test('when restart throws, it counts as no', async () => {
       const clock = new ManualClock();
-      const restartOn = vi.fn(() => {
+      const restart = vi.fn(() => {
         throw new Error('broken');
       });
-      const { login, events } = restartingLogin(clock, [[{ type: 'access_denied', error: { code: 'access_denied' } }]], restartOn);
+      const { login, events } = reregisteringLogin(clock, [[invalidClient], [{ type: 'success', token }]], restart);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(OAuthError);
+      expect(restart).toHaveBeenCalledTimes(1);
+      expect(events.slice(-2)).toEqual(['stateChange failed', 'failed']);
+    });
+
+    test('when the user denies, restart is not asked: a denial is the user\'s answer', async () => {
+      const clock = new ManualClock();
+      const restart = vi.fn(() => true);
+      const { login, events } = reregisteringLogin(clock, [[{ type: 'access_denied', error: { code: 'access_denied' } }]], restart);
       const result = await clock.runUntilSettled(login.result);
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AccessDeniedError);
-      expect(restartOn).toHaveBeenCalledTimes(1);
+      expect(restart).not.toHaveBeenCalled();
       expect(events.slice(-2)).toEqual(['stateChange denied', 'denied']);
     });
 
-    test('when the code expires, restart decides and restartOn is not asked; restarts counts every restart', async () => {
+    test('when the new code expires, restart is asked again with the expiry; restarts counts every restart', async () => {
       const clock = new ManualClock();
-      let n = 0;
+      const restart = vi.fn<Restart>(() => true);
       const scripts: ScriptStep[][] = [[invalidClient], [{ type: 'expired_token', error: { code: 'expired_token' } }], [{ type: 'success', token }]];
-      const restartOn = vi.fn(() => true);
-      const restart = vi.fn<NonNullable<DeviceLoginOptions['restart']>>(() => true);
-      const login = startDeviceLogin({ authorize: async () => authorization(clock), transportFor: () => scriptedTransport(scripts[n++]!, { clock }), restart, restartOn, clock });
-      const codes: number[] = [];
-      login.on('code', ({ restart: count }) => codes.push(count));
+      const { login, events } = reregisteringLogin(clock, scripts, restart);
       const result = await clock.runUntilSettled(login.result);
       expect(result.status).toBe('fulfilled');
-      expect(restartOn).toHaveBeenCalledTimes(1);
-      expect(restart).toHaveBeenCalledTimes(1);
-      expect(restart.mock.calls[0]![0]).toMatchObject({ restarts: 1, error: expect.any(ExpiredTokenError) });
-      expect(codes).toEqual([0, 1, 2]);
+      expect(restart.mock.calls.map(([context]) => [context.restarts, context.error.constructor.name])).toEqual([
+        [0, 'OAuthError'],
+        [1, 'ExpiredTokenError'],
+      ]);
+      expect(events.filter((event) => event.startsWith('code'))).toEqual(['code CODE-0#0', 'code CODE-1#1', 'code CODE-2#2']);
     });
 
-    test('when cancelled while restartOn decides, the login ends cancelled and the held failed end is dropped', async () => {
+    test('when the client is rejected a second time, it is not registered again: forgotten, and the login fails', async () => {
+      const clock = new ManualClock();
+      const restart = vi.fn<Restart>(() => true);
+      const { login, authorize, forget } = reregisteringLogin(clock, [[invalidClient], [invalidClient]], restart);
+      const result = await clock.runUntilSettled(login.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(OAuthError);
+      expect(restart).toHaveBeenCalledTimes(1);
+      expect(authorize).toHaveBeenCalledTimes(2);
+      expect(forget).toHaveBeenCalledTimes(1);
+    });
+
+    test('when cancelled while restart decides, the login ends cancelled and the held failed end is dropped', async () => {
       const clock = new ManualClock();
       let decide: (value: boolean) => void = () => {};
-      const { login, authorize, events } = restartingLogin(clock, [[invalidClient], [{ type: 'success', token }]], () => new Promise<boolean>((resolve) => (decide = resolve)));
-      await clock.advance(6000); // the first code's poll fails; restartOn is now deciding
+      const { login, authorize, events } = reregisteringLogin(clock, [[invalidClient], [{ type: 'success', token }]], () => new Promise<boolean>((resolve) => (decide = resolve)));
+      await clock.advance(6000); // the first code's poll fails; restart is now deciding
       login.cancel('user quit');
       decide(true);
       const result = await clock.runUntilSettled(login.result);
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
+      expect(login.result.isCanceled).toBe(true);
       expect(authorize).toHaveBeenCalledTimes(1);
       expect(events).toEqual(['code CODE-0#0', 'stateChange pending', 'cancelled']);
     });
 
-    test('when the login is cancelled while polling, restartOn is not asked', async () => {
+    test('when the login is cancelled while polling, restart is not asked', async () => {
       const clock = new ManualClock();
-      const restartOn = vi.fn(() => true);
-      const { login, events } = restartingLogin(clock, [[{ type: 'authorization_pending' }]], restartOn);
+      const restart = vi.fn(() => true);
+      const { login, events } = reregisteringLogin(clock, [[{ type: 'authorization_pending' }]], restart);
       await clock.advance(6000);
       login.cancel();
       const result = await clock.runUntilSettled(login.result);
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollCancelledError);
-      expect(restartOn).not.toHaveBeenCalled();
+      expect(restart).not.toHaveBeenCalled();
       expect(events.filter((e) => e === 'cancelled')).toHaveLength(1);
     });
   });

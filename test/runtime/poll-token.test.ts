@@ -13,6 +13,7 @@ import {
   PollTimeoutError,
   pollToken,
   systemClock,
+  TransportError,
   type TokenSet,
 } from '../../src/index.js';
 import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
@@ -278,12 +279,45 @@ describe('pollToken', () => {
       expect(clock.pendingTimers).toBe(0);
     });
 
-    test('when a listener cancels during an attempt event, that request is never sent', async () => {
-      const run = startFlow([grant]);
-      run.poll.on('attempt', () => run.poll.cancel('stop'));
-      await runFlow(run);
-      expect(run.transport.requests).toHaveLength(0);
-      expect(run.poll.state.status).toBe('cancelled');
+    test('when a listener cancels during an attempt event, that request is aborted with the reason and nothing is granted', async () => {
+      // Arrange: a server that would grant a second after the request.
+      const clock = new ManualClock();
+      const { transport, signals } = keepingSignals(clock, grant, 1000);
+      const poll = pollToken({ transport, clock, expiresInSeconds: 600 });
+      const reason = new Error('stop');
+      const granted = vi.fn();
+      poll.on('attempt', () => poll.cancel(reason)).on('granted', granted);
+      // Act
+      const result = await clock.runUntilSettled(poll.result);
+      // Assert: the request the machine asked for went out, and the cancel that followed aborted it.
+      expect(signals).toHaveLength(1);
+      expect(signals[0]!.aborted).toBe(true);
+      expect(signals[0]!.reason).toBe(reason);
+      const error = (result as PromiseRejectedResult).reason as PollCancelledError;
+      expect(error).toBeInstanceOf(PollCancelledError);
+      expect(error.cause).toBe(reason);
+      expect(poll.result.isCanceled).toBe(true);
+      expect(granted).not.toHaveBeenCalled();
+      expect(poll.state).toMatchObject({ status: 'cancelled', attempt: 1 });
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test.each(['cancel()', 'the signal'])("when %s cancels with a request in flight, the transport's signal is aborted with the caller's reason", async (how) => {
+      // Arrange
+      const clock = new ManualClock();
+      const { transport, signals } = keepingSignals(clock, grant, 20_000);
+      const controller = new AbortController();
+      const poll = pollToken({ transport, clock, signal: controller.signal, expiresInSeconds: 600, firstPoll: 'immediate' });
+      await flushCallbacks();
+      const reason = new Error('user pressed Ctrl-C');
+      // Act
+      if (how === 'cancel()') poll.cancel(reason);
+      else controller.abort(reason);
+      // Assert
+      expect(signals).toHaveLength(1);
+      expect(signals[0]!.reason).toBe(reason);
+      await expect(poll.result).rejects.toMatchObject({ name: 'PollCancelledError', cause: reason });
+      expect(clock.pendingTimers).toBe(0);
     });
 
     test('when cancel() is called after the flow settled, nothing changes', async () => {
@@ -322,6 +356,18 @@ describe('pollToken', () => {
       const warnings = run.events.filter((e) => e.name === 'warning').map((e) => e.payload);
       expect(warnings).toHaveLength(2);
       expect(warnings[0]).toMatchObject({ code: 'listener-error', message: "a listener for 'pending' threw: listener bug" });
+    });
+
+    test('when a listener throws a value that cannot even be printed, polling goes on and a warning says so', async () => {
+      const run = startFlow([pending, grant]);
+      run.poll.on('pending', () => {
+        throw { toString: () => fail('toString bug') };
+      });
+      const result = await runFlow(run);
+      expect(result.status).toBe('fulfilled');
+      expect(run.events.filter((e) => e.name === 'warning').map((e) => e.payload)).toEqual([
+        expect.objectContaining({ code: 'listener-error', message: "a listener for 'pending' threw: a value that cannot be printed" }),
+      ]);
     });
 
     test('when once and off are used, listeners run as asked', async () => {
@@ -548,4 +594,117 @@ describe('pollToken', () => {
       expect(poll.state.status).toBe('granted');
     });
   });
+
+  describe('should abort a request only when the machine says so, with its reason', () => {
+    test('when a request runs past requestTimeoutMs, its signal is aborted with a TimeoutError', async () => {
+      // Arrange: a server that answers after 40 s, a request timeout of 10 s.
+      const clock = new ManualClock();
+      const { transport, signals } = keepingSignals(clock, grant, 40_000);
+      const poll = pollToken({ transport, clock, expiresInSeconds: 600, requestTimeoutMs: 10_000, firstPoll: 'immediate', transientRetries: 0 });
+      // Act
+      await clock.runUntilSettled(poll.result);
+      // Assert
+      expect(signals[0]!.aborted).toBe(true);
+      expect(signals[0]!.reason).toMatchObject({ name: 'TimeoutError', message: 'The token request timed out' });
+    });
+
+    test("when the caller's timeout passes with a request in flight, its signal is aborted with a TimeoutError", async () => {
+      const clock = new ManualClock();
+      const { transport, signals } = keepingSignals(clock, grant, 20_000);
+      const poll = pollToken({ transport, clock, expiresInSeconds: 600, timeoutMs: 3000, firstPoll: 'immediate' });
+      const result = await clock.runUntilSettled(poll.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PollTimeoutError);
+      expect(signals[0]!.reason).toMatchObject({ name: 'TimeoutError', message: "The caller's poll timeout passed" });
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when a request is answered (here with the grant), its signal is never aborted afterwards', async () => {
+      const clock = new ManualClock();
+      const { transport, signals } = keepingSignals(clock, grant, 1000);
+      const poll = pollToken({ transport, clock, expiresInSeconds: 600 });
+      await clock.runUntilSettled(poll.result);
+      expect(signals).toHaveLength(1);
+      expect(signals[0]!.aborted).toBe(false);
+    });
+  });
+
+  describe('should fail, not hang, when the clock or the classifier throws', () => {
+    test("when the clock's now() throws with a request in flight, the flow fails at the last time known and the request is aborted", async () => {
+      // Arrange: now() works until the request is out, then throws (the request-timeout timer reads it).
+      const clock = new ManualClock();
+      const { transport, signals } = keepingSignals(clock, grant, 40_000);
+      let broken = false;
+      const poll = pollToken({ transport, clock: brokenClock(clock, { now: () => (broken ? fail('clock bug') : clock.now()) }), expiresInSeconds: 600, requestTimeoutMs: 10_000 });
+      poll.on('attempt', () => (broken = true));
+      const failed = vi.fn();
+      poll.on('failed', failed);
+      // Act
+      const result = await clock.runUntilSettled(poll.result);
+      // Assert
+      const error = (result as PromiseRejectedResult).reason as CallbackError;
+      expect(error).toBeInstanceOf(CallbackError);
+      expect((error.cause as Error).message).toBe('clock bug');
+      expect(poll.state).toMatchObject({ status: 'failed', failure: { kind: 'callback_error' }, attempt: 1, at: 5000 });
+      expect(signals[0]!.reason).toMatchObject({ name: 'AbortError' });
+      expect(failed).toHaveBeenCalledTimes(1);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when a custom classifier throws, the flow fails with a TransportError that says so', async () => {
+      const clock = new ManualClock();
+      const classify = (): never => fail('classifier bug');
+      const poll = pollToken({ transport: () => ({}), classify, clock, expiresInSeconds: 600, intervalSeconds: 1 });
+      const result = await clock.runUntilSettled(poll.result);
+      const error = (result as PromiseRejectedResult).reason as TransportError;
+      expect(error).toBeInstanceOf(TransportError);
+      expect(error.message).toMatch(/the classifier threw: classifier bug/);
+      expect(poll.state.status).toBe('failed');
+    });
+
+    test("when the clock's wallNow() throws, the answer cannot be classified and the flow fails", async () => {
+      const clock = new ManualClock();
+      const poll = pollToken({ transport: scriptedTransport([grant], { clock }), clock: brokenClock(clock, { wallNow: () => fail('wall clock bug') }), expiresInSeconds: 600 });
+      const result = await clock.runUntilSettled(poll.result);
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(TransportError);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when clearTimeout throws as the flow settles, the flow still settles with its outcome', async () => {
+      const clock = new ManualClock();
+      const poll = pollToken({ transport: scriptedTransport([grant], { clock }), clock: brokenClock(clock, { clearTimeout: () => fail('clear bug') }), expiresInSeconds: 600 });
+      const result = await clock.runUntilSettled(poll.result);
+      expect(result).toEqual({ status: 'fulfilled', value: token });
+      expect(poll.state.status).toBe('granted');
+    });
+  });
 });
+
+// Helpers
+
+/** A transport that keeps the signal of each request and answers `answer` after `latencyMs`, unless aborted first. */
+function keepingSignals(clock: ManualClock, answer: ScriptStep, latencyMs: number): { transport: (context: { signal: AbortSignal }) => Promise<ScriptStep>; signals: AbortSignal[] } {
+  const signals: AbortSignal[] = [];
+  const transport = ({ signal }: { signal: AbortSignal }): Promise<ScriptStep> => {
+    signals.push(signal);
+    return new Promise((resolve, reject) => {
+      const timer = clock.setTimeout(() => resolve(answer), latencyMs);
+      signal.addEventListener('abort', () => (clock.clearTimeout(timer), reject(signal.reason)), { once: true });
+    });
+  };
+  return { transport, signals };
+}
+
+/** A clock that is `clock` but for the methods in `overrides`. */
+function brokenClock(clock: ManualClock, overrides: Partial<Pick<ManualClock, 'now' | 'wallNow' | 'clearTimeout'>>): ManualClock {
+  return Object.assign(Object.create(clock) as ManualClock, {
+    now: () => clock.now(),
+    wallNow: () => clock.wallNow(),
+    setTimeout: (callback: () => void, delayMs: number) => clock.setTimeout(callback, delayMs),
+    clearTimeout: (timer: unknown) => clock.clearTimeout(timer),
+    ...overrides,
+  });
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}

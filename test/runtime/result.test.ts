@@ -1,5 +1,6 @@
+import PCancelable from 'p-cancelable';
 import { afterEach, describe, expect, test } from 'vitest';
-import { AccessDeniedError, PollCancelledError, pollToken, startDeviceLogin, type TokenSet } from '../../src/index.js';
+import { AccessDeniedError, ErrorCode, PollCancelledError, pollToken, startDeviceLogin, type TokenSet } from '../../src/index.js';
 import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
 
 const token: TokenSet = { accessToken: 'at-1', tokenType: 'Bearer', raw: {} };
@@ -22,6 +23,7 @@ afterEach(() => {
 describe("the result of a poll (CancelablePromise)", () => {
   test('should behave as a promise: instanceof, toString tag, then/catch/finally, Promise.all and race', async () => {
     const { clock, poll } = pendingPoll(new ManualClock(), [pending, { type: 'success', token }]);
+    expect(poll.result).toBeInstanceOf(PCancelable);
     expect(poll.result).toBeInstanceOf(Promise);
     expect(Object.prototype.toString.call(poll.result)).toBe('[object Promise]');
     let finallyRan = false;
@@ -95,5 +97,56 @@ describe("the result of a poll (CancelablePromise)", () => {
     // Awaited late, they still reject with their errors.
     await expect(denied.result).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(login.result).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+
+  test.each([
+    ['the handle', (poll: ReturnType<typeof pendingPoll>['poll'], reason: Error) => poll.cancel(reason)],
+    ['the result', (poll: ReturnType<typeof pendingPoll>['poll'], reason: Error) => poll.result.cancel(reason)],
+  ])('should say isCanceled and reject with a PollCancelledError that says isCanceled, when cancelled through %s', async (_how, cancel) => {
+    // Arrange
+    const { poll } = pendingPoll();
+    await flushCallbacks();
+    const reason = new Error('user closed the window');
+    // Act
+    cancel(poll, reason);
+    // Assert
+    expect(poll.result.isCanceled).toBe(true);
+    const error = await poll.result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PollCancelledError);
+    expect(error).toMatchObject({ code: ErrorCode.CANCELLED, isCanceled: true, cause: reason });
+  });
+
+  test('should say isCanceled when the caller signal cancels the flow', async () => {
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const poll = pollToken({ transport: scriptedTransport([pending], { clock, whenExhausted: 'repeat-last' }), clock, signal: controller.signal, expiresInSeconds: 900 });
+    await flushCallbacks();
+    controller.abort('navigated away');
+    expect(poll.result.isCanceled).toBe(true);
+    await expect(poll.result).rejects.toMatchObject({ name: 'PollCancelledError', isCanceled: true, cause: 'navigated away' });
+  });
+
+  test('should not say isCanceled when the flow ended otherwise', async () => {
+    const clock = new ManualClock();
+    const denied = pollToken({ transport: scriptedTransport([{ type: 'access_denied', error: { code: 'access_denied' } }], { clock }), clock, expiresInSeconds: 900, intervalSeconds: 1 });
+    await clock.runUntilSettled(denied.result);
+    expect(denied.result.isCanceled).toBe(false);
+    denied.result.cancel('too late');
+    expect(denied.result.isCanceled).toBe(false);
+    await expect(denied.result).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+
+  test('should stay granted and not cancelled when a listener cancels in the step that grants', async () => {
+    // Arrange: a stateChange listener cancels as the flow moves to granted, before the result settles.
+    const { clock, poll } = pendingPoll(new ManualClock(), [{ type: 'success', token }]);
+    poll.on('stateChange', ({ to }) => {
+      if (to === 'granted') poll.result.cancel('too late');
+    });
+    // Act
+    const result = await clock.runUntilSettled(poll.result);
+    // Assert: one outcome, told the same way by the result, isCanceled and the state.
+    expect(result).toEqual({ status: 'fulfilled', value: token });
+    expect(poll.result.isCanceled).toBe(false);
+    expect(poll.state.status).toBe('granted');
   });
 });

@@ -70,6 +70,14 @@ describe('retry', () => {
       expect(fn).toHaveBeenCalledTimes(2);
     });
 
+    test('when fn throws something that is not an Error and the classifier calls it transient, it is retried', async () => {
+      const clock = new ManualClock();
+      const fn = vi.fn().mockRejectedValueOnce('ECONNRESET').mockResolvedValueOnce('ok');
+      const result = await clock.runUntilSettled(retry(fn, { clock, classify: () => ({ type: 'network_error', message: 'reset' }), backoff: () => 5 }));
+      expect(result).toEqual({ status: 'fulfilled', value: 'ok' });
+      expect(fn).toHaveBeenCalledTimes(2);
+    });
+
     test('when fn throws something that is not an Error, it is rethrown as it is', async () => {
       const thrown = { code: 'E_CUSTOM' };
       await expect(retry(() => Promise.reject(thrown), { clock: new ManualClock() })).rejects.toBe(thrown);
@@ -118,6 +126,19 @@ describe('retry', () => {
       expect(fn).toHaveBeenCalledTimes(1);
     });
 
+    test('when retries is 0, the first transient fault ends the call, with no wait', async () => {
+      const clock = new ManualClock();
+      const fn = vi.fn().mockRejectedValue(reset());
+      const onRetry = vi.fn();
+      const result = await clock.runUntilSettled(retry(fn, { clock, retries: 0, onRetry }));
+      const error = (result as PromiseRejectedResult).reason as RetriesExhaustedError;
+      expect(error).toBeInstanceOf(RetriesExhaustedError);
+      expect(error.faults).toBe(1);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(onRetry).not.toHaveBeenCalled();
+      expect(clock.now()).toBe(0);
+    });
+
     test('when the next wait would pass maxRetryTimeMs', async () => {
       const clock = new ManualClock();
       const fn = vi.fn().mockRejectedValue(reset());
@@ -144,6 +165,45 @@ describe('retry', () => {
       expect((error as Error).cause).toBe('bye');
       expect(clock.pendingTimers).toBe(0);
       expect(fn).toHaveBeenCalledTimes(1);
+    });
+
+    test('when the signal aborts while an attempt is in flight, the attempt sees it and the call rejects with PollCancelledError', async () => {
+      // Arrange
+      const clock = new ManualClock();
+      const controller = new AbortController();
+      let attemptSignal: AbortSignal | undefined;
+      const fn = vi.fn(
+        ({ signal }: { signal: AbortSignal }) =>
+          new Promise<never>((_resolve, reject) => {
+            attemptSignal = signal;
+            signal.addEventListener('abort', () => reject(signal.reason));
+          }),
+      );
+      const pending = retry(fn, { clock, signal: controller.signal });
+      await flushCallbacks();
+      // Act
+      controller.abort('stop');
+      const settled = await clock.runUntilSettled(pending);
+      // Assert
+      const error = (settled as PromiseRejectedResult).reason as PollCancelledError;
+      expect(error).toBeInstanceOf(PollCancelledError);
+      expect(error.cause).toBe('stop');
+      expect(attemptSignal?.aborted).toBe(true);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when the signal aborts after fn has answered, the call still rejects with PollCancelledError and makes no further attempt', async () => {
+      const clock = new ManualClock();
+      const controller = new AbortController();
+      const fn = vi.fn(async () => {
+        controller.abort('late');
+        throw reset();
+      });
+      const settled = await clock.runUntilSettled(retry(fn, { clock, signal: controller.signal }));
+      expect((settled as PromiseRejectedResult).reason).toMatchObject({ name: 'PollCancelledError', cause: 'late' });
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(clock.pendingTimers).toBe(0);
     });
 
     test('when the signal is already aborted, the call is never made', async () => {

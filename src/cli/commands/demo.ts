@@ -1,4 +1,4 @@
-import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
+import { loginWithDeviceFlow } from '../../flows/rfc8628-login.js';
 import { startEmulator } from '../../testing/emulator/server.js';
 import type { EmulatorFault } from '../../testing/emulator/types.js';
 import { OUTPUT_OPTIONS, flag, optionalValue, parseCommand, seconds, text } from '../args.js';

@@ -1,4 +1,4 @@
-import { loginWithDeviceFlow } from '../../transports/rfc8628/login.js';
+import { loginWithDeviceFlow } from '../../flows/rfc8628-login.js';
 import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
 import { saveIssuedEntry, ssoTokenFileStorage } from '../../node/token-storage.js';
 import { systemClock } from '../../clock/clock.js';

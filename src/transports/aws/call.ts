@@ -1,5 +1,5 @@
 import { callOnce } from '../one-shot.js';
-import { awsRequest, type AwsClient } from './client.js';
+import { awsRequest, awsUrl, type AwsClient } from './client.js';
 import { AwsSsoOidcError, type AwsSsoOidcOperation } from './errors.js';
 
 /** One AWS call, as {@link callAws} makes it. @internal */
@@ -27,7 +27,7 @@ export function callAws<TResult>(client: AwsClient, call: AwsCall<TResult>): Pro
     {
       operation,
       oauthError: (detail) => new AwsSsoOidcError(operation, detail),
-      request: awsRequest(client, call.path, call.body),
+      request: awsRequest(awsUrl(client, call.path), call.body),
       grant: call.grant,
       read: call.read,
     },

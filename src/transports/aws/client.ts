@@ -1,10 +1,11 @@
 import type { HttpTokenResponse } from '../../classify/http.js';
 import { systemClock, type Clock } from '../../clock/clock.js';
 import { ConfigurationError } from '../../errors/failures.js';
-import type { RetryOptions } from '../../runtime/retry.js';
-import { httpRequest } from '../http.js';
+import type { RetryOptions } from '../../retry/retry.js';
+import { sendHttpRequest } from '../http.js';
 import type { OneShotRequest } from '../one-shot.js';
-import { awsSsoOidcEndpoint } from './endpoint.js';
+import { secureUrlOn, type SecureUrl } from '../secure-url.js';
+import { awsServiceUrl, endpointText } from './endpoint.js';
 
 /**
  * How the one-shot AWS calls (RegisterClient, StartDeviceAuthorization, the
@@ -39,10 +40,13 @@ export interface AwsSsoOidcClientOptions {
   readonly retry?: AwsRetryOptions | undefined;
 }
 
-/** The options, checked, with the endpoint resolved. @internal */
+/** The options, checked once, with the endpoint resolved: every AWS call of a login trusts it. @internal */
 export interface AwsClient {
   readonly region: string;
+  /** The base URL as text (origin and path, no trailing slash): the registration cache's key. */
   readonly endpoint: string;
+  /** The same, checked: requests go to {@link awsUrl} on it. */
+  readonly endpointUrl: SecureUrl;
   readonly clock: Clock;
   readonly fetch: typeof fetch | undefined;
   readonly requestTimeoutMs: number;
@@ -57,31 +61,32 @@ export interface AwsClient {
  */
 export function resolveAwsClient(options: AwsSsoOidcClientOptions): AwsClient {
   if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'expected an options object');
-  const endpoint = awsSsoOidcEndpoint(options.region, options.endpoint);
+  const endpointUrl = awsServiceUrl('oidc', options.region, options.endpoint);
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   if (typeof requestTimeoutMs !== 'number' || !(requestTimeoutMs > 0) || !Number.isFinite(requestTimeoutMs)) {
     throw new ConfigurationError('requestTimeoutMs', `expected a finite number above 0, got ${String(requestTimeoutMs)}`);
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigurationError('fetch', 'expected a function');
-  return {
+  return Object.freeze({
     region: options.region,
-    endpoint,
+    endpoint: endpointText(endpointUrl),
+    endpointUrl,
     clock: options.clock ?? systemClock,
     fetch: options.fetch,
     requestTimeoutMs,
     maxBodyBytes: options.maxBodyBytes,
     retry: options.retry,
-  };
+  });
 }
 
 /**
- * Sends one rest-json request (`POST endpoint + path`, a JSON body) and reads
- * the answer. Throws only before the headers arrive (network error, abort).
+ * Sends one rest-json request (`POST` to `url`, a JSON body) and reads the
+ * answer. Throws only before the headers arrive (network error, abort).
  * @internal
  */
-export function postAwsJson(client: AwsClient, path: string, body: Readonly<Record<string, unknown>>, signal: AbortSignal | undefined): Promise<HttpTokenResponse> {
-  return httpRequest({
-    ...awsRequest(client, path, body),
+export function postAwsJson(client: AwsClient, url: SecureUrl, body: Readonly<Record<string, unknown>>, signal: AbortSignal | undefined): Promise<HttpTokenResponse> {
+  return sendHttpRequest({
+    ...awsRequest(url, body),
     signal,
     timeoutMs: client.requestTimeoutMs,
     maxBodyBytes: client.maxBodyBytes,
@@ -90,9 +95,14 @@ export function postAwsJson(client: AwsClient, path: string, body: Readonly<Reco
   });
 }
 
-/** The rest-json request for `POST endpoint + path` with a JSON body. @internal */
-export function awsRequest(client: AwsClient, path: string, body: Readonly<Record<string, unknown>>): OneShotRequest {
-  return { url: client.endpoint + path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) };
+/** The URL of an API path (`/token`…) on the client's checked endpoint. @internal */
+export function awsUrl(client: AwsClient, path: string): SecureUrl {
+  return secureUrlOn(client.endpointUrl, client.endpoint + path);
+}
+
+/** The rest-json request for `POST url` with a JSON body. @internal */
+export function awsRequest(url: SecureUrl, body: Readonly<Record<string, unknown>>): OneShotRequest {
+  return { url, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) };
 }
 
 /** A non-empty string member, or `undefined`. @internal */

@@ -1,5 +1,5 @@
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
-import type { DeviceAuthorization } from '../../flows/device-login.js';
+import type { DeviceAuthorization } from '../types.js';
 import { checkVerificationUri, secondsAsSent } from '../rfc8628/device-authorization.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';

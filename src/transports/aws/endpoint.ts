@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../errors/failures.js';
-import { assertSecureUrl } from '../http.js';
+import { checkSecureUrl, type SecureUrl } from '../secure-url.js';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
@@ -53,14 +53,28 @@ export function awsSsoOidcEndpoint(region: string, endpoint?: string | URL): str
  * @internal
  */
 export function awsServiceEndpoint(host: string, region: string, endpoint: string | URL | undefined): string {
+  return endpointText(awsServiceUrl(host, region, endpoint));
+}
+
+/**
+ * {@link awsServiceEndpoint} as a checked URL, checked once.
+ * @throws {@link ConfigurationError} for a bad region or endpoint.
+ * @internal
+ */
+export function awsServiceUrl(host: string, region: string, endpoint: string | URL | undefined): SecureUrl {
   assertAwsRegion(region);
   if (endpoint === undefined) {
     const suffix = PARTITION_SUFFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'amazonaws.com';
-    return `https://${host}.${region}.${suffix}`;
+    // https:, on a host made of tokenpoll's own names and the region just checked: secure as built.
+    return new URL(`https://${host}.${region}.${suffix}`) as SecureUrl;
   }
   if (typeof endpoint !== 'string' && !(endpoint instanceof URL)) throw new ConfigurationError('endpoint', 'expected a URL');
-  const url = assertSecureUrl(endpoint, 'endpoint');
+  const url = checkSecureUrl(endpoint, 'endpoint');
   if (url.search !== '' || url.hash !== '') throw new ConfigurationError('endpoint', 'must not have a query or a fragment');
-  if (url.username !== '' || url.password !== '') throw new ConfigurationError('endpoint', 'must not carry credentials');
+  return url;
+}
+
+/** A base URL as the AWS helpers keep it: origin and path, no trailing slash. @internal */
+export function endpointText(url: URL): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

@@ -1,4 +1,4 @@
-import { readSeconds } from '../../backoff/device-flow.js';
+import { readSeconds } from '../../core/interval.js';
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import { callAws } from './call.js';
 import { resolveAwsClient, stringField, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';

@@ -2,7 +2,7 @@ import { ConfigurationError } from '../../errors/failures.js';
 import { displayUrl } from '../one-shot.js';
 import { DEVICE_CODE_GRANT_TYPE, describedTransport } from '../rfc8628/token-transport.js';
 import type { TokenTransport } from '../types.js';
-import { postAwsJson, resolveAwsClient, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
+import { awsUrl, postAwsJson, resolveAwsClient, type AwsClient, type AwsSsoOidcClientOptions } from './client.js';
 import type { AwsClientRegistration } from './registration-cache.js';
 
 /** Options for {@link awsTokenTransport}. @group AWS SSO OIDC */
@@ -53,7 +53,8 @@ export function awsTokenTransport(options: AwsTokenTransportOptions): TokenTrans
 /** The transport over an already resolved client. @internal */
 export function deviceCodeTransport(client: AwsClient, registration: Pick<AwsClientRegistration, 'clientId' | 'clientSecret'>, deviceCode: string): TokenTransport {
   const body = Object.freeze({ clientId: registration.clientId, clientSecret: registration.clientSecret, grantType: DEVICE_CODE_GRANT_TYPE, deviceCode });
-  return describedTransport(({ signal }) => postAwsJson(client, '/token', body, signal), `polling at ${displayUrl(client.endpoint + '/token')}`);
+  const url = awsUrl(client, '/token');
+  return describedTransport(({ signal }) => postAwsJson(client, url, body, signal), `polling at ${displayUrl(url)}`);
 }
 
 /**

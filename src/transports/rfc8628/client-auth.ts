@@ -26,7 +26,8 @@ export function basicAuthorization(clientId: string, clientSecret: string): stri
 }
 
 /**
- * The client's credentials, checked, with the method resolved.
+ * The client's credentials, checked, with the method resolved (frozen):
+ * what every request of a login authenticates with, resolved once.
  * @internal
  */
 export interface ResolvedClient {
@@ -52,7 +53,7 @@ export function resolveClient(options: ClientOptions): ResolvedClient {
   if (method === 'none' && clientSecret !== undefined) {
     throw new ConfigurationError('clientAuthentication', "is 'none', but a clientSecret was given: choose client_secret_basic or client_secret_post");
   }
-  return { clientId, method, clientSecret };
+  return Object.freeze({ clientId, method, clientSecret });
 }
 
 /**
@@ -69,20 +70,40 @@ export function authenticate(client: ResolvedClient, form: URLSearchParams, head
 }
 
 /**
+ * Extra form parameters, checked once: none may replace a field tokenpoll
+ * sets (`reserved`), and each must be a string.
+ * @throws {@link ConfigurationError} when an extra parameter is reserved or not a string (named by `option`).
+ * @internal
+ */
+export function checkParameters(extra: Readonly<Record<string, string>> | undefined, option: string, reserved: readonly string[]): Readonly<Record<string, string>> | undefined {
+  if (extra === undefined || extra === null) return undefined;
+  for (const [name, value] of Object.entries(extra)) {
+    if (reserved.includes(name)) throw new ConfigurationError(option, `${name} is set by tokenpoll and cannot be overridden`);
+    if (typeof value !== 'string') throw new ConfigurationError(option, `${name}: expected a string`);
+  }
+  return Object.freeze({ ...extra });
+}
+
+/**
+ * A form body from fixed fields and extra parameters already checked by
+ * {@link checkParameters} against those fields.
+ * @internal
+ */
+export function formOf(fixed: Readonly<Record<string, string>>, extra: Readonly<Record<string, string>> | undefined): URLSearchParams {
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(extra ?? {})) form.append(name, value);
+  for (const [name, value] of Object.entries(fixed)) form.set(name, value);
+  return form;
+}
+
+/**
  * Builds a form body from fixed fields and the caller's extra parameters,
  * refusing extras that would replace a fixed field.
  * @throws {@link ConfigurationError} when an extra parameter is reserved or not a string.
  * @internal
  */
 export function formWith(fixed: Readonly<Record<string, string>>, extra: Readonly<Record<string, string>> | undefined, option: string, reserved: readonly string[]): URLSearchParams {
-  const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(extra ?? {})) {
-    if (reserved.includes(name) || Object.hasOwn(fixed, name)) throw new ConfigurationError(option, `${name} is set by tokenpoll and cannot be overridden`);
-    if (typeof value !== 'string') throw new ConfigurationError(option, `${name}: expected a string`);
-    form.append(name, value);
-  }
-  for (const [name, value] of Object.entries(fixed)) form.set(name, value);
-  return form;
+  return formOf(fixed, checkParameters(extra, option, [...reserved, ...Object.keys(fixed)]));
 }
 
 /** The headers every RFC 8628 POST carries. @internal */

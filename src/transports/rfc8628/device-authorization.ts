@@ -1,9 +1,9 @@
-import { readSeconds } from '../../backoff/device-flow.js';
+import { readSeconds } from '../../core/interval.js';
 import { InvalidResponseError } from '../../errors/failures.js';
-import type { DeviceAuthorization } from '../../flows/device-login.js';
-import { assertSecureUrl } from '../http.js';
-import { callOnce } from '../one-shot.js';
-import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
+import { callOnce, type OneShotSettings } from '../one-shot.js';
+import { checkSecureUrl, type SecureUrl } from '../secure-url.js';
+import type { DeviceAuthorization } from '../types.js';
+import { authenticate, checkParameters, CLIENT_FIELDS, formHeaders, formOf, resolveClient, type ResolvedClient } from './client-auth.js';
 import type { ClientOptions, OneShotOptions } from './options.js';
 
 /** Options for {@link requestDeviceAuthorization}. @group RFC 8628 */
@@ -43,20 +43,53 @@ export interface DeviceAuthorizationRequestOptions extends ClientOptions, OneSho
  * @group RFC 8628
  */
 export async function requestDeviceAuthorization(options: DeviceAuthorizationRequestOptions): Promise<DeviceAuthorization> {
-  const url = assertSecureUrl(options.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint');
+  const url = checkSecureUrl(options.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint');
   const client = resolveClient(options);
-  const scope = typeof options.scope === 'string' ? options.scope : options.scope?.join(' ');
-  const form = formWith(scope === undefined ? {} : { scope }, options.parameters, 'parameters', [...CLIENT_FIELDS, 'scope']);
+  const parameters = checkParameters(options.parameters, 'parameters', AUTHORIZATION_FIELDS);
+  return sendDeviceAuthorization(prepareDeviceAuthorization(url, client, options.scope, parameters), options);
+}
+
+/** The fields of a device authorization request that extra parameters cannot replace. @internal */
+export const AUTHORIZATION_FIELDS: readonly string[] = [...CLIENT_FIELDS, 'scope'];
+
+/** A device authorization request, built once from resolved options. @internal */
+export interface PreparedDeviceAuthorization {
+  readonly url: SecureUrl;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * Builds the device authorization request from resolved parts: a checked URL, a
+ * resolved client, and extra parameters checked against {@link AUTHORIZATION_FIELDS}.
+ * @internal
+ */
+export function prepareDeviceAuthorization(
+  url: SecureUrl,
+  client: ResolvedClient,
+  scope: string | readonly string[] | undefined,
+  parameters: Readonly<Record<string, string>> | undefined,
+): PreparedDeviceAuthorization {
+  const scopeText = typeof scope === 'string' ? scope : scope?.join(' ');
+  const form = formOf(scopeText === undefined ? {} : { scope: scopeText }, parameters);
   const headers = formHeaders();
   authenticate(client, form, headers);
+  return Object.freeze({ url, headers: Object.freeze(headers), body: form.toString() });
+}
+
+/**
+ * Sends a prepared device authorization request (see {@link requestDeviceAuthorization}).
+ * @internal
+ */
+export function sendDeviceAuthorization(request: PreparedDeviceAuthorization, settings: OneShotSettings): Promise<DeviceAuthorization> {
   // Not a grant: a device code nobody has seen just expires, so an unreadable answer is asked for again.
   return callOnce(
     {
       operation: 'the device authorization endpoint',
-      request: { url, method: 'POST', headers, body: form.toString() },
+      request: { url: request.url, method: 'POST', headers: request.headers, body: request.body },
       read: (body, { receivedAt }) => deviceAuthorizationFrom(body, receivedAt),
     },
-    options,
+    settings,
   );
 }
 
@@ -125,7 +158,7 @@ export function checkVerificationUri(uri: string, member: string, answer: string
   // U+0000–U+0020, DEL and the C1 controls.
   if (/[\u0000-\u0020\u007f-\u009f]/.test(uri)) throw new InvalidResponseError(`${answer} has a ${member} with a space or a control character in it`);
   try {
-    assertSecureUrl(uri, member);
+    checkSecureUrl(uri, member);
   } catch {
     const scheme = URL.canParse(uri) ? ` (${new URL(uri).protocol})` : '';
     throw new InvalidResponseError(`${answer} has a ${member} that is not an https: URL${scheme}, so it is not shown to anyone (http: is allowed only on a loopback host, and no user name or password)`);

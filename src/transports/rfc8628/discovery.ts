@@ -1,8 +1,8 @@
 import { ConfigurationError, InvalidResponseError } from '../../errors/failures.js';
 import { classifyHttpResponse, parseResponseBody } from '../../classify/http.js';
 import { isTransientOutcome } from '../../core/outcome.js';
-import { assertSecureUrl } from '../http.js';
 import { RetryableAnswer, sendWithRetry } from '../one-shot.js';
+import { checkSecureUrl, secureUrlOn, type SecureUrl } from '../secure-url.js';
 import { DiscoveryError, type DiscoveryAttempt } from './discovery-error.js';
 import type { EndpointsLocation, OneShotOptions, ServerLocation } from './options.js';
 
@@ -48,9 +48,12 @@ export interface DiscoveryOptions extends OneShotOptions {
  * @group RFC 8628
  */
 export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openid: URL] {
-  const url = assertSecureUrl(issuer, 'issuer');
-  const path = url.pathname.replace(/\/$/, '');
-  return [new URL(`${url.origin}/.well-known/oauth-authorization-server${path}`), new URL(`${url.origin}${path}/.well-known/openid-configuration`)];
+  return wellKnownUrlsOf(checkSecureUrl(issuer, 'issuer'));
+}
+
+function wellKnownUrlsOf(issuer: SecureUrl): readonly [oauth: SecureUrl, openid: SecureUrl] {
+  const path = issuer.pathname.replace(/\/$/, '');
+  return [secureUrlOn(issuer, `${issuer.origin}/.well-known/oauth-authorization-server${path}`), secureUrlOn(issuer, `${issuer.origin}${path}/.well-known/openid-configuration`)];
 }
 
 /**
@@ -77,12 +80,53 @@ export function wellKnownUrls(issuer: string | URL): readonly [oauth: URL, openi
  * @group RFC 8628
  */
 export async function discover(issuer: string | URL | ServerLocation, options: DiscoveryOptions = {}): Promise<AuthorizationServerMetadata> {
-  const location: ServerLocation = typeof issuer === 'string' || issuer instanceof URL ? { issuer } : issuer;
-  if (hasEndpoints(location)) return explicitMetadata(location);
-  const issuerUrl = assertSecureUrl(location.issuer, 'issuer');
+  return (await findEndpoints(issuer, options)).metadata;
+}
+
+/**
+ * The endpoints, checked: their metadata, and both URLs ready to send to.
+ * @internal
+ */
+export interface ResolvedEndpoints {
+  readonly metadata: AuthorizationServerMetadata;
+  readonly deviceAuthorizationEndpoint: SecureUrl;
+  readonly tokenEndpoint: SecureUrl;
+}
+
+/**
+ * Where the server is, checked once: an issuer to discover, or both endpoints
+ * (the `https:` issuer ⇒ `https:` endpoints rule applied).
+ * @internal
+ */
+export type ResolvedServer = { readonly issuer: SecureUrl; readonly endpoints?: undefined } | { readonly endpoints: ResolvedEndpoints };
+
+/**
+ * Checks a server location: an issuer, or both endpoints.
+ * @throws {@link ConfigurationError} for a location that gives neither, or a URL that is not HTTPS (loopback excepted).
+ * @internal
+ */
+export function resolveServer(location: ServerLocation): ResolvedServer {
+  if (hasEndpoints(location)) return Object.freeze({ endpoints: explicitEndpoints(location) });
+  return Object.freeze({ issuer: checkSecureUrl(location.issuer, 'issuer') });
+}
+
+/** {@link discover}, with the endpoints as URLs to send to. @internal */
+export async function findEndpoints(issuer: string | URL | ServerLocation | undefined, options: DiscoveryOptions): Promise<ResolvedEndpoints> {
+  const location = (typeof issuer === 'string' || issuer instanceof URL ? { issuer } : issuer) as ServerLocation;
+  const server = resolveServer(location);
+  return server.endpoints ?? discoverEndpoints(server.issuer, options);
+}
+
+/**
+ * Discovery for a checked issuer: each well-known document in turn, the
+ * endpoints it names checked once, as a server's answer.
+ * @throws as {@link discover}.
+ * @internal
+ */
+export async function discoverEndpoints(issuerUrl: SecureUrl, options: DiscoveryOptions): Promise<ResolvedEndpoints> {
   const expected = withoutSlash(issuerUrl.href);
   const attempts: DiscoveryAttempt[] = [];
-  const [oauth, openid] = wellKnownUrls(location.issuer);
+  const [oauth, openid] = wellKnownUrlsOf(issuerUrl);
   for (const [url, source] of [[oauth, 'oauth-authorization-server'], [openid, 'openid-configuration']] as const) {
     const found = await sendWithRetry(
       'discovery',
@@ -114,9 +158,9 @@ export async function discover(issuer: string | URL | ServerLocation, options: D
  * not of the caller's options, so it is an {@link InvalidResponseError}, which
  * is never retried.
  */
-function serverEndpoint(url: string, member: string, issuer: URL): URL {
+function serverEndpoint(url: string, member: string, issuer: URL): SecureUrl {
   try {
-    return assertSecureUrl(url, member, issuer);
+    return checkSecureUrl(url, member, issuer);
   } catch (error) {
     if (error instanceof ConfigurationError) throw new InvalidResponseError(`the discovery document of ${issuer.origin} is refused: ${error.message}`);
     throw error;
@@ -124,15 +168,17 @@ function serverEndpoint(url: string, member: string, issuer: URL): URL {
 }
 
 /** The metadata in a document; its endpoints keep the issuer's scheme (an `https:` issuer's endpoints are `https:`). */
-function metadataFrom(body: Record<string, unknown>, source: AuthorizationServerMetadata['source'], expected: string, issuer: URL): AuthorizationServerMetadata | string {
+function metadataFrom(body: Record<string, unknown>, source: AuthorizationServerMetadata['source'], expected: string, issuer: URL): ResolvedEndpoints | string {
   const device = body['device_authorization_endpoint'];
   const token = body['token_endpoint'];
   if (typeof device !== 'string' || device === '') return 'no device_authorization_endpoint';
   if (typeof token !== 'string' || token === '') return 'no token_endpoint';
+  const deviceAuthorizationEndpoint = serverEndpoint(device, 'device_authorization_endpoint', issuer);
+  const tokenEndpoint = serverEndpoint(token, 'token_endpoint', issuer);
   const metadata: { -readonly [K in keyof AuthorizationServerMetadata]: AuthorizationServerMetadata[K] } = {
     issuer: typeof body['issuer'] === 'string' ? body['issuer'] : expected,
-    deviceAuthorizationEndpoint: serverEndpoint(device, 'device_authorization_endpoint', issuer).href,
-    tokenEndpoint: serverEndpoint(token, 'token_endpoint', issuer).href,
+    deviceAuthorizationEndpoint: deviceAuthorizationEndpoint.href,
+    tokenEndpoint: tokenEndpoint.href,
     source,
     raw: Object.freeze({ ...body }),
   };
@@ -142,7 +188,7 @@ function metadataFrom(body: Record<string, unknown>, source: AuthorizationServer
   if (methods) metadata.tokenEndpointAuthMethodsSupported = methods;
   const scopes = stringList(body['scopes_supported']);
   if (scopes) metadata.scopesSupported = scopes;
-  return Object.freeze(metadata);
+  return Object.freeze({ metadata: Object.freeze(metadata), deviceAuthorizationEndpoint, tokenEndpoint });
 }
 
 /**
@@ -159,16 +205,20 @@ export function hasEndpoints(location: ServerLocation): location is EndpointsLoc
   return device;
 }
 
-/**
- * The metadata for explicit endpoints, checked.
- * @internal
- */
-export function explicitMetadata(location: EndpointsLocation): AuthorizationServerMetadata {
-  const issuerUrl = location.issuer === undefined ? undefined : assertSecureUrl(location.issuer, 'issuer');
-  const deviceAuthorizationEndpoint = assertSecureUrl(location.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint', issuerUrl).href;
-  const tokenEndpoint = assertSecureUrl(location.tokenEndpoint, 'tokenEndpoint', issuerUrl);
+/** The endpoints the caller gave, checked once each (under the issuer's scheme, when one is given). */
+function explicitEndpoints(location: EndpointsLocation): ResolvedEndpoints {
+  const issuerUrl = location.issuer === undefined ? undefined : checkSecureUrl(location.issuer, 'issuer');
+  const deviceAuthorizationEndpoint = checkSecureUrl(location.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint', issuerUrl);
+  const tokenEndpoint = checkSecureUrl(location.tokenEndpoint, 'tokenEndpoint', issuerUrl);
   const issuer = issuerUrl === undefined ? tokenEndpoint.origin : withoutSlash(issuerUrl.href);
-  return Object.freeze({ issuer, deviceAuthorizationEndpoint, tokenEndpoint: tokenEndpoint.href, source: 'explicit', raw: Object.freeze({}) });
+  const metadata: AuthorizationServerMetadata = Object.freeze({
+    issuer,
+    deviceAuthorizationEndpoint: deviceAuthorizationEndpoint.href,
+    tokenEndpoint: tokenEndpoint.href,
+    source: 'explicit',
+    raw: Object.freeze({}),
+  });
+  return Object.freeze({ metadata, deviceAuthorizationEndpoint, tokenEndpoint });
 }
 
 function stringList(value: unknown): readonly string[] | undefined {

@@ -1,6 +1,6 @@
 import type { BackoffStrategy } from '../../backoff/types.js';
 import type { Clock } from '../../clock/clock.js';
-import type { OneShotRetryEvent } from '../../runtime/retry.js';
+import type { OneShotRetryEvent } from '../../retry/retry.js';
 
 /**
  * Where the authorization server is: its issuer, found by discovery

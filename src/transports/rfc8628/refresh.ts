@@ -1,9 +1,9 @@
 import type { TokenSet } from '../../core/outcome.js';
 import { ConfigurationError } from '../../errors/failures.js';
-import { assertSecureUrl } from '../http.js';
+import { checkSecureUrl } from '../secure-url.js';
 import { callOnce, readRefreshedToken } from '../one-shot.js';
 import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
-import { discover } from './discovery.js';
+import { findEndpoints } from './discovery.js';
 import type { ClientOptions, OneShotOptions } from './options.js';
 
 /**
@@ -66,8 +66,8 @@ export async function refreshToken(options: RefreshTokenOptions): Promise<TokenS
   authenticate(client, form, headers);
   const url =
     options.tokenEndpoint === undefined
-      ? (await discover(options.issuer, pick(options))).tokenEndpoint
-      : assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
+      ? (await findEndpoints(options.issuer, pick(options))).tokenEndpoint
+      : checkSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
   const operation = 'the token endpoint';
   // A grant: an unreadable 2xx may hold a rotated refresh token, so it is a LostGrantError, never resent.
   const request = { url, method: 'POST', headers, body: form.toString() } as const;

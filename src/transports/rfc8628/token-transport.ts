@@ -1,9 +1,10 @@
 import type { HttpTokenResponse } from '../../classify/http.js';
 import { ConfigurationError } from '../../errors/failures.js';
-import { assertSecureUrl, httpRequest } from '../http.js';
+import { sendHttpRequest } from '../http.js';
 import { displayUrl } from '../one-shot.js';
+import { checkSecureUrl, type SecureUrl } from '../secure-url.js';
 import type { TokenRequestContext } from '../types.js';
-import { authenticate, CLIENT_FIELDS, formHeaders, formWith, resolveClient } from './client-auth.js';
+import { authenticate, checkParameters, CLIENT_FIELDS, formHeaders, formOf, resolveClient, type ResolvedClient } from './client-auth.js';
 import type { ClientOptions, HttpOptions } from './options.js';
 
 /**
@@ -62,16 +63,41 @@ export interface TokenTransportFunction {
  * @group RFC 8628
  */
 export function tokenTransport(options: TokenTransportOptions): TokenTransportFunction {
-  const url = assertSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
+  const url = checkSecureUrl(options.tokenEndpoint, 'tokenEndpoint');
   if (typeof options.deviceCode !== 'string' || options.deviceCode === '') throw new ConfigurationError('deviceCode', 'expected a non-empty string');
   const client = resolveClient(options);
-  const form = formWith({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: options.deviceCode }, options.parameters, 'parameters', CLIENT_FIELDS);
+  const parameters = checkParameters(options.parameters, 'parameters', TOKEN_FIELDS);
+  const { fetch, clock, requestTimeoutMs, maxBodyBytes } = options;
+  return deviceCodeTransport({ url, client, parameters, fetch, clock, requestTimeoutMs, maxBodyBytes }, options.deviceCode);
+}
+
+/** The fields of a token poll that extra parameters cannot replace. @internal */
+export const TOKEN_FIELDS: readonly string[] = [...CLIENT_FIELDS, 'grant_type', 'device_code'];
+
+/**
+ * The token endpoint of a login, resolved once: its URL checked, the client
+ * resolved, the extra parameters checked against {@link TOKEN_FIELDS}.
+ * @internal
+ */
+export interface ResolvedTokenEndpoint extends HttpOptions {
+  readonly url: SecureUrl;
+  readonly client: ResolvedClient;
+  readonly parameters: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * {@link tokenTransport} over a resolved endpoint: it checks nothing again.
+ * The request is built once, when it is created.
+ * @internal
+ */
+export function deviceCodeTransport(endpoint: ResolvedTokenEndpoint, deviceCode: string): TokenTransportFunction {
+  const { url, client, fetch, clock, requestTimeoutMs, maxBodyBytes } = endpoint;
+  const form = formOf({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode }, endpoint.parameters);
   const headers = formHeaders();
   authenticate(client, form, headers);
   const body = form.toString();
-  const { fetch, clock, requestTimeoutMs, maxBodyBytes } = options;
   const send = ({ signal }: TokenRequestContext): Promise<HttpTokenResponse> =>
-    httpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes });
+    sendHttpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes });
   return describedTransport(send, `polling at ${displayUrl(url)}`);
 }
 

@@ -1,13 +1,16 @@
-import { classifyTokenResponse, type Classifier } from '../../classify/classify.js';
-import type { TokenSet } from '../../core/outcome.js';
-import { ConfigurationError } from '../../errors/failures.js';
-import { OAuthError, type ExpiredTokenError } from '../../errors/outcomes.js';
-import { startDeviceLogin, type DeviceLoginOptions, type LoginHandle } from '../../flows/device-login.js';
-import { resolveAwsClient, type AwsSsoOidcClientOptions } from './client.js';
-import { checkStartUrl, startAuthorization } from './device-authorization.js';
-import { checkClientName, checkScopes, forgetRegistration, obtainRegistration } from './register-client.js';
-import { defaultRegistrationCache, type AwsClientRegistration, type AwsRegistrationCache } from './registration-cache.js';
-import { deviceCodeTransport } from './token-transport.js';
+import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
+import type { TokenSet } from '../core/outcome.js';
+import { ConfigurationError } from '../errors/failures.js';
+import type { ExpiredTokenError, OAuthError } from '../errors/outcomes.js';
+import { resolveAwsClient, type AwsSsoOidcClientOptions } from '../transports/aws/client.js';
+import { checkStartUrl, startAuthorization } from '../transports/aws/device-authorization.js';
+import { checkClientName, checkScopes, forgetRegistration, obtainRegistration } from '../transports/aws/register-client.js';
+import { defaultRegistrationCache, type AwsClientRegistration, type AwsRegistrationCache } from '../transports/aws/registration-cache.js';
+import { deviceCodeTransport } from '../transports/aws/token-transport.js';
+import type { DeviceLoginOptions } from './device-login.js';
+import { LoginDriver } from './login-driver.js';
+import { resolveLoginPolicies } from './login-setup.js';
+import type { LoginHandle } from './login-types.js';
 
 /** Options for {@link loginWithAwsSso}. @group Flows */
 export interface AwsSsoLoginOptions extends AwsSsoOidcClientOptions {
@@ -97,6 +100,7 @@ export interface AwsSsoToken extends TokenSet {
  * @group Flows
  */
 export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSsoToken> {
+  // Every option is checked here, once; the calls below take the resolved client and trust it.
   const client = resolveAwsClient(options);
   const startUrl = checkStartUrl(options.startUrl);
   const cache = options.cache === false ? undefined : (options.cache ?? defaultRegistrationCache);
@@ -108,15 +112,10 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
     throw new ConfigurationError('registrationMarginMs', `expected a number of at least 0, got ${String(marginMs)}`);
   }
   const request = { clientName: checkClientName(options.clientName), scopes: checkScopes(options.scopes), cache, marginMs };
-  const poll = options.requestTimeoutMs === undefined ? options.poll : { ...options.poll, requestTimeoutMs: options.poll?.requestTimeoutMs ?? options.requestTimeoutMs };
-  const restart = options.restart;
+  const { poll, restart } = resolveLoginPolicies<TokenSet>(options);
   const classify = poll?.classify ?? classifyTokenResponse;
-  if (typeof classify !== 'function') throw new ConfigurationError('classify', 'expected a function');
-  // The registration the current device code belongs to; renewed once per login on InvalidClientException.
+  // The registration the current device code belongs to. When to register again is the login machine's rule.
   let registration: AwsClientRegistration | undefined;
-  let renew = false;
-  let reregistered = false;
-  const mayReregister = (error: unknown): boolean => !reregistered && error instanceof OAuthError && error.reregisterClient;
   // The token is completed inside the poll, so the result, the granted event and the state all carry it.
   const complete: Classifier<AwsSsoToken> = (answer, context) => {
     const outcome = classify(answer, context);
@@ -125,35 +124,16 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
     if (token.expiresInSeconds !== undefined) token.expiresAt = context.wallNow + token.expiresInSeconds * 1000;
     return { type: 'success', token: Object.freeze(token) };
   };
-  return startDeviceLogin<AwsSsoToken>({
-    async authorize({ signal }) {
+  return new LoginDriver<AwsSsoToken>({
+    async authorize({ signal, renew }) {
       registration = await obtainRegistration(client, { ...request, signal }, renew);
-      renew = false;
-      try {
-        return await startAuthorization(client, registration, startUrl, signal);
-      } catch (error) {
-        if (!mayReregister(error)) throw error;
-        reregistered = true;
-        registration = await obtainRegistration(client, { ...request, signal }, true);
-        return startAuthorization(client, registration, startUrl, signal);
-      }
+      return startAuthorization(client, registration, startUrl, signal);
     },
     transportFor: (authorization) => deviceCodeTransport(client, registration!, authorization.deviceCode),
-    // CreateToken rejected the client: its device code is useless. A new code needs the user again, so the
-    // caller's restart policy decides, as after an expiry; registering again before a code was shown (above) needs no one.
-    // Declined, the login ends, but the rejected registration is forgotten, so the next login does not reuse it.
-    restartOn: async ({ restarts, error, signal }) => {
-      if (!mayReregister(error)) return false;
-      if (restart && (await restart({ restarts, error: error as OAuthError, signal })) === true) {
-        reregistered = renew = true;
-        return true;
-      }
-      await forgetRegistration(client, { ...request, signal });
-      return false;
-    },
+    forget: (signal) => forgetRegistration(client, { ...request, signal }),
     poll: { ...poll, classify: complete },
+    restart,
     clock: client.clock,
     signal: options.signal,
-    restart,
   });
 }

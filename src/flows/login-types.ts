@@ -1,0 +1,65 @@
+import type { TokenSet } from '../core/outcome.js';
+import type { PollState } from '../core/state.js';
+import type { PollEvents } from '../runtime/events.js';
+import type { CancelablePromise } from '../runtime/result.js';
+
+/**
+ * What a login shows the user. It never holds the device code.
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.3 | RFC 8628 §3.3}
+ * @group Events
+ */
+export interface CodeEvent {
+  /** The code the user types. */
+  readonly userCode: string;
+  /** Where the user goes. */
+  readonly verificationUri: string;
+  /** The same with the user code filled in, when the server sent one. */
+  readonly verificationUriComplete?: string;
+  /** A message for the user, when the server sent one. */
+  readonly message?: string;
+  /** When the code expires, in wall-clock epoch milliseconds. */
+  readonly expiresAt: number;
+  /** How long until the code expires, in milliseconds. */
+  readonly expiresInMs: number;
+  /** 0 for the first code; 1, 2… after restarts. */
+  readonly restart: number;
+}
+
+/**
+ * The events of a whole login: the poll's events, plus `code` each time a
+ * device code is issued.
+ * @group Events
+ */
+export interface LoginEvents<TToken = TokenSet> extends PollEvents<TToken> {
+  /** A device code was issued: show the user `userCode` and `verificationUri`. */
+  code: CodeEvent;
+}
+
+/** A login's state: authorizing (asking for a device code), then the poll's. @group Flows */
+export type LoginState<TToken = TokenSet> =
+  | {
+      /** Always `'authorizing'`: waiting for a device code. */
+      readonly status: 'authorizing';
+      /** 0 for the first code; 1, 2… after restarts. */
+      readonly restart: number;
+    }
+  | PollState<TToken>;
+
+/**
+ * A running login, as {@link startDeviceLogin} and the provider flows return it.
+ * @group Flows
+ */
+export interface LoginHandle<TToken = TokenSet> {
+  /** Resolves with the token set; rejects with a {@link TokenPollError} subclass. Cancelling it cancels the login. */
+  readonly result: CancelablePromise<TToken>;
+  /** Where the login is. */
+  readonly state: LoginState<TToken>;
+  /** Cancels the login at any point: while authorizing or while polling. */
+  cancel(reason?: unknown): void;
+  /** Adds a listener. */
+  on<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+  /** Adds a listener that runs once. */
+  once<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+  /** Removes a listener. */
+  off<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+}
