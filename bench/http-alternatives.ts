@@ -1,4 +1,4 @@
-/** Suite 4 (HTTP): the alternatives bench/http.ts runs, and what it measures. */
+/** Suite 6 (HTTP): the alternatives bench/http.ts runs, and what it measures. */
 export const HTTP_ALTERNATIVES = {
   tokenpoll: {
     label: 'tokenpoll `pollToken` + `tokenTransport`, interval 1 ms',

@@ -1,5 +1,5 @@
 /**
- * Suite 4 (HTTP): starts the loopback server (bench/http-server.ts) and the
+ * Suite 6 (HTTP): starts the loopback server (bench/http-server.ts) and the
  * client (bench/http.ts), each in its own process, and renders the section
  * of bench/RESULTS.md.
  */
@@ -39,7 +39,7 @@ export function httpSection(measurement: HttpMeasurement): string {
   const openidClient = rate('openidClient');
   const tokenpoll = rate('tokenpoll');
   return [
-    '## 4. HTTP: polls per second against a loopback server',
+    '## 6. HTTP: polls per second against a loopback server',
     '',
     `Workload: a node:http server on 127.0.0.1, in its own process, answers every token request \`400 {"error":"authorization_pending"}\`. The client process (bench/http.ts) runs each alternative for ${measurement.runMs / 1000} s, ${measurement.rounds} times, rounds interleaved; the server counts the polls. Both libraries use the global \`fetch\` (undici) with its default keep-alive agent, so they share one connection pool setting.`,
     '',

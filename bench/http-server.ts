@@ -1,5 +1,5 @@
 /**
- * Suite 4 (HTTP), the server: a loopback token endpoint that answers every
+ * Suite 6 (HTTP), the server: a loopback token endpoint that answers every
  * POST with RFC 8628's `authorization_pending` (400, JSON), and counts them.
  * `GET /count` returns the count without adding to it. Run in its own
  * process by bench/http.ts, so the server and the client each have a core.

@@ -1,5 +1,5 @@
 /**
- * Suite 4 (HTTP), the client:
+ * Suite 6 (HTTP), the client:
  *
  *   node http.mjs <port> <runMs> <rounds>
  *

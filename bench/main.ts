@@ -3,12 +3,13 @@
  * bench/run.mjs (`npm run bench`), which first builds this file and the
  * child-process scripts with esbuild.
  *
- * 1. cost per poll and 3. virtual-time throughput: `vitest bench` (per-poll.bench.ts, throughput.bench.ts)
- * 2. scale: one `node --expose-gc` process per alternative (scale.ts)
- * 4. HTTP: a server process and a client process (http-server.ts, http.ts)
- * 5. bundle size: esbuild, in this process (bundle.ts)
+ * 1. 100,000 pending flows: one `node --expose-gc` process per alternative (scale.ts)
+ * 2. bundle size: esbuild, in this process (bundle.ts)
+ * 3. CPU per poll and 5. virtual-time throughput: `vitest bench` (per-poll.bench.ts, throughput.bench.ts)
+ * 4. requests per login: the emulator, in this process (logins.ts)
+ * 6. HTTP: a server process and a client process (http-server.ts, http.ts)
  *
- * `TOKENPOLL_BENCH_QUICK=1` runs small versions of suites 2 and 4 (a smoke
+ * `TOKENPOLL_BENCH_QUICK=1` runs small versions of suites 1 and 6 (a smoke
  * test of the harness) and writes its report next to the built scripts
  * instead of RESULTS.md.
  */
@@ -18,6 +19,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleSection, measureBundles } from './bundle.js';
 import { httpSection, runHttp } from './http-report.js';
+import { loginsSection, runLogins } from './logins.js';
 import { perPollSection } from './per-poll-report.js';
 import { machine, OUT_DIR, ROOT, VITEST_SAMPLES_FILE, type VitestSamples } from './report.js';
 import { runScale, scaleSection } from './scale-report.js';
@@ -47,10 +49,11 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-const vitestSamples = await timed('suites 1 and 3 (vitest bench)', runVitest);
-const scale = await timed('suite 2 (scale)', () => runScale(scaleSettings, log));
-const http = await timed('suite 4 (HTTP)', () => runHttp(httpSettings, log));
-const bundles = await timed('suite 5 (bundle size)', measureBundles);
+const scale = await timed('suite 1 (100,000 pending flows)', () => runScale(scaleSettings, log));
+const bundles = await timed('suite 2 (bundle size)', measureBundles);
+const vitestSamples = await timed('suites 3 and 5 (vitest bench)', runVitest);
+const logins = await timed('suite 4 (requests per login)', () => runLogins(log));
+const http = await timed('suite 6 (HTTP)', () => runHttp(httpSettings, log));
 
 const minutes = (Date.now() - began) / 60_000;
 const report = [
@@ -63,17 +66,19 @@ const report = [
   `- Node: ${process.version}, vitest ${vitestSamples.vitestVersion} (tinybench), esbuild ${(await import('esbuild')).version}`,
   `- This run took ${minutes.toFixed(1)} minutes${quick ? ' (quick mode: smaller scale and HTTP suites)' : ''}.`,
   '',
-  '**How it runs.** `npm run bench` runs bench/run.mjs, which builds bench/main.ts and the child-process scripts with esbuild (into node_modules/.cache/tokenpoll-bench/) and runs main: `vitest bench` for suites 1 and 3 (bench/*.bench.ts; a reporter saves the raw samples), one fresh `node --expose-gc` process per alternative for suite 2 (bench/scale.ts), a server process and a client process for suite 4 (bench/http-server.ts, bench/http.ts), esbuild in-process for suite 5 (bench/bundle.ts); then it writes this file. Figures vary from run to run on a shared machine: compare the ratios within one run.',
+  '**How it runs.** `npm run bench` runs bench/run.mjs, which builds bench/main.ts and the child-process scripts with esbuild (into node_modules/.cache/tokenpoll-bench/) and runs main: one fresh `node --expose-gc` process per alternative for suite 1 (bench/scale.ts), esbuild in-process for suite 2 (bench/bundle.ts), `vitest bench` for suites 3 and 5 (bench/*.bench.ts; a reporter saves the raw samples), the emulator in-process for suite 4 (bench/logins.ts), a server process and a client process for suite 6 (bench/http-server.ts, bench/http.ts); then it writes this file. Figures vary from run to run on a shared machine: compare the alternatives within one run.',
+  '',
+  scaleSection(scale, scaleSettings),
+  '',
+  bundleSection(bundles),
   '',
   perPollSection(vitestSamples),
   '',
-  scaleSection(scale, scaleSettings),
+  loginsSection(logins),
   '',
   throughputSection(vitestSamples),
   '',
   httpSection(http),
-  '',
-  bundleSection(bundles),
   '',
 ].join('\n');
 

@@ -13,7 +13,7 @@ export const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 /** Built bench scripts and intermediate results (inside node_modules, so never committed). */
 export const OUT_DIR = path.join(ROOT, 'node_modules', '.cache', 'tokenpoll-bench');
 
-/** Where the vitest reporter leaves the samples of suites 1 and 3. */
+/** Where the vitest reporter leaves the samples of suites 3 and 5. */
 export const VITEST_SAMPLES_FILE = path.join(OUT_DIR, 'vitest-samples.json');
 
 /** What the vitest reporter writes: every bench task's samples (ms per iteration), by name. */

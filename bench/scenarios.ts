@@ -1,5 +1,5 @@
 /**
- * What the per-poll benchmark measures, shared by the bench file (which runs
+ * What the CPU-per-poll suite measures, shared by the bench file (which runs
  * the flows) and bench/per-poll-report.ts (which turns samples into its
  * section of bench/RESULTS.md).
  */
@@ -13,9 +13,6 @@ export const INTERVAL_SECONDS = 1;
 /** Measured flows per alternative, after warm-up flows. */
 export const SAMPLES = 50;
 export const WARMUP = 10;
-/** cockatiel sleeps on real timers (≥ 1 ms each), so it gets fewer flows to stay within budget. */
-export const SLOW_SAMPLES = 20;
-export const SLOW_WARMUP = 2;
 
 export interface Scenario {
   /** The bench() name; the reporter finds results by it. */
@@ -28,68 +25,27 @@ export interface Scenario {
 export const SCENARIOS = {
   handLoop: {
     name: 'hand loop (virtual clock)',
-    label: '(b) hand-written loop, VirtualClock',
-    note: 'await transport, switch on the answer, next delay = floor (+5 s on slow_down), await clock.sleep(delay). Baseline.',
-  },
-  handLoopNoSleep: {
-    name: 'hand loop, no sleep',
-    label: '(b) hand-written loop, no sleep',
-    note: 'the same loop without the wait: the like-for-like baseline for p-retry with minTimeout 0.',
+    label: 'hand-written loop',
+    note: 'await clock.sleep(floor), await the transport, switch on the answer (+5 s on slow_down). The baseline.',
   },
   tokenpoll: {
     name: 'tokenpoll pollToken (virtual clock)',
-    label: '(a) tokenpoll `pollToken`, VirtualClock',
-    note: 'full driver: two steps of the core per poll (advance(), the entry transition() wraps, into a reused effects buffer), classifier, request-timeout wake-up set and cleared, cancelable result (no AbortController: this transport never reads its signal).',
+    label: 'tokenpoll `pollToken`',
+    note: "the whole driver: two transitions of the core per poll (timer, then answer), the request's AbortController, the classifier, the timers on the clock, the p-cancelable result (no caller signal, no listeners).",
+  },
+  pRetry: {
+    name: 'p-retry 7 (wait in shouldRetry, virtual clock)',
+    label: 'p-retry 7, wait in `shouldRetry`',
+    note: 'retries = N, minTimeout 0, and shouldRetry awaits clock.sleep(interval): the wait of a poll where p-retry lets you put your own (p-retry 7 has no delay function). The attempt throws one shared Error on pending.',
   },
   transition: {
     name: 'tokenpoll transition() only',
-    label: '(a) tokenpoll `transition()` only (core)',
-    note: 'pure state machine, synchronous: timerFired + responseReceived per poll, no driver, no awaits.',
-  },
-  pRetrySleep: {
-    name: 'p-retry 7 + virtual sleep in the attempt',
-    label: '(c) p-retry 7, sleep inside the attempt',
-    note: 'retries = N, minTimeout 0; the attempt itself awaits clock.sleep(interval) then the transport, so the work matches (b).',
-  },
-  pRetry: {
-    name: 'p-retry 7 (minTimeout 0, no sleep)',
-    label: '(c) p-retry 7, minTimeout 0, no sleep',
-    note: 'retries = N, minTimeout 0: no wait at all between attempts (p-retry cannot express the RFC interval or the slow_down floor). One pre-allocated Error is thrown for every pending answer.',
-  },
-  pRetryNewError: {
-    name: 'p-retry 7 (minTimeout 0, no sleep, new Error per attempt)',
-    label: '(c) p-retry 7, minTimeout 0, no sleep, `new Error()` per pending',
-    note: 'as above, but throwing a fresh Error per pending answer, as real code would: adds the stack capture.',
-  },
-  cockatiel: {
-    name: 'cockatiel 3 ConstantBackoff(0)',
-    label: '(d) cockatiel 3, ConstantBackoff(0)',
-    note: 'retry(handleAll, { maxAttempts: N, backoff: new ConstantBackoff(0) }): sleeps through a real setTimeout(0) (Node clamps it to 1 ms) on every retry.',
-  },
-  tokenpollManual: {
-    name: 'tokenpoll pollToken (ManualClock.runUntilSettled)',
-    label: '(a) tokenpoll `pollToken`, ManualClock.runUntilSettled',
-    note: 'as the test suite drives it: one setImmediate (an event-loop turn) per timer, i.e. per poll.',
-  },
-  handLoopManual: {
-    name: 'hand loop (ManualClock.runUntilSettled)',
-    label: '(b) hand-written loop, ManualClock.runUntilSettled',
-    note: 'the same hand loop on ManualClock, to price runUntilSettled itself.',
+    label: 'tokenpoll `transition()` only (the pure core)',
+    note: 'the pure state machine, synchronous: timerFired + responseReceived per poll, no driver, no promises, no timers.',
   },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioKey = keyof typeof SCENARIOS;
 
-/** The order of rows in RESULTS.md. */
-export const REPORT_ORDER: readonly ScenarioKey[] = [
-  'handLoop',
-  'tokenpoll',
-  'transition',
-  'pRetrySleep',
-  'handLoopNoSleep',
-  'pRetry',
-  'pRetryNewError',
-  'cockatiel',
-  'handLoopManual',
-  'tokenpollManual',
-];
+/** The order of rows in RESULTS.md; ratios are against the first. */
+export const REPORT_ORDER: readonly ScenarioKey[] = ['handLoop', 'tokenpoll', 'pRetry', 'transition'];

@@ -1,5 +1,5 @@
 /**
- * Suite 3 (virtual-time throughput): one whole 15-minute device flow, on
+ * Suite 5 (virtual-time throughput): one whole 15-minute device flow, on
  * virtual time, written once per alternative. The server never answers
  * anything but `authorization_pending`, so every flow sends its 179 polls (at
  * 5 s, 10 s, … 895 s) and ends expired at the 900 s deadline; each alternative

@@ -1,5 +1,5 @@
 /**
- * Virtual-time throughput (suite 3): whole 15-minute flows per second, for
+ * Virtual-time throughput (suite 5): whole 15-minute flows per second, for
  * simulateFlow, pollToken on two virtual clocks, a hand-written async loop and
  * a plain synchronous loop. Each bench() iteration runs a batch of flows;
  * bench/throughput-report.ts turns the samples into flows per second.

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 import SamplesReporter from './samples-reporter.js';
 
 /**
- * The config of the vitest part of the benchmarks (suites 1 and 3). `npm run
+ * The config of the vitest part of the benchmarks (suites 3 and 5). `npm run
  * bench` (bench/run.mjs) runs it, then the other suites, then writes
  * bench/RESULTS.md.
  */
