@@ -22,7 +22,15 @@ export interface Transition<TToken = unknown> {
 /** A terminal state before {@link settle} completes it with `attempt` and `at` (each member of the union without them). */
 export type Ending<TToken> = TerminalState<TToken> extends infer TState ? (TState extends unknown ? Omit<TState, 'attempt' | 'at'> : never) : never;
 
-/** The step to `state` with `effects`: both frozen, and each effect too. */
+/**
+ * The step to `state` with `effects`: both frozen, and each effect too.
+ *
+ * Build each state as one copy of the frozen state before it
+ * (`{ ...state, ...changes }`), never from a spread of an object that is not
+ * frozen. A literal that starts with such a spread gets a hidden class V8
+ * cannot extend in place, so freezing it (or adding a field to it) makes a
+ * new hidden class on every call: that made every poll several times slower.
+ */
 export function step<TToken>(state: PollState<TToken>, effects: PollEffect<TToken>[]): Transition<TToken> {
   for (const effect of effects) Object.freeze(effect);
   return { state: Object.freeze(state), effects: Object.freeze(effects) };
@@ -67,7 +75,8 @@ export function abortInFlight(state: IdleState | ActiveState, cause: AbortEffect
  */
 export function settle<TToken>(from: IdleState | ActiveState, ending: Ending<TToken>, now: number, before: PollEffect<TToken>[] = []): Transition<TToken> {
   const base = { attempt: from.status === 'idle' ? 0 : from.attempt, at: now };
-  const state: TerminalState<TToken> = ending.status === 'failed' ? { ...ending, failure: hiddenCause(ending.failure), ...base } : { ...ending, ...base };
+  // Object.assign, not `{ ...ending, ...base }`: `ending` is not frozen (see step()); the same goes for the copies below.
+  const state: TerminalState<TToken> = ending.status === 'failed' ? Object.assign({}, ending, { failure: hiddenCause(ending.failure) }, base) : Object.assign({}, ending, base);
   return step(state, [...before, emit('stateChange', { from: from.status, to: state.status, at: now }), { type: 'settle', state }]);
 }
 
@@ -130,12 +139,12 @@ function failureOf<TToken>(kind: AnswerFailure, said: Said<TToken>): Failure {
  * state leaves it out.
  */
 function hiddenCause(failure: Failure): Failure {
-  if (failure.kind === 'retries_exhausted') return Object.freeze({ ...failure, fault: withHiddenCause(failure.fault) });
+  if (failure.kind === 'retries_exhausted') return Object.freeze(Object.assign({}, failure, { fault: withHiddenCause(failure.fault) }));
   return withHiddenCause(failure);
 }
 
 function withHiddenCause<T extends object>(value: T): T {
-  const copy = { ...value };
+  const copy = Object.assign({}, value);
   if ('cause' in value) Object.defineProperty(copy, 'cause', { value: value.cause, enumerable: false });
   return Object.freeze(copy);
 }

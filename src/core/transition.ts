@@ -67,7 +67,8 @@ function start<TToken>(now: number, config: PollConfig): Transition<TToken> {
     effects.push(warning({ code: 'issued-at-in-future', message, value: issuedAt }, now));
     issuedAt = now;
   }
-  const state: ActiveState = {
+  // Frozen, as every state is before the next one is copied from it (see step()).
+  const state: ActiveState = Object.freeze({
     status: 'pending',
     phase: 'waiting',
     at: now,
@@ -84,12 +85,12 @@ function start<TToken>(now: number, config: PollConfig): Transition<TToken> {
     compliantSlowDowns: 0,
     pendingErrors: 0,
     driftWarned: false,
-  };
+  });
   const expired = overdue(state, now);
   if (expired) return settle(state, expired, now, effects);
   const firstAt = config.firstPoll === 'immediate' ? now : issuedAt + config.intervalMs;
   if (firstAt <= now) return poll(state, now, config, effects);
-  return waitUntil(state, 'pending', firstAt, now, config.intervalMs, effects);
+  return waitUntil(state, { status: 'pending' }, firstAt, now, config.intervalMs, effects);
 }
 
 /** The wake-up: poll when due, time a request out, or end the flow at its deadline or timeout. */

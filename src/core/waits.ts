@@ -20,8 +20,8 @@ type Rule<TWait extends WaitOutcomeRule['wait']> = Extract<WaitOutcomeRule, { wa
 export function waitInterval<TToken>(state: ActiveState, rule: Rule<'interval'>, outcome: TokenOutcome<TToken>, now: number, config: PollConfig): Transition<TToken> {
   const error = 'error' in outcome ? outcome.error : undefined;
   const dueAt = Math.max(now, intervalBase(state, now, config) + state.intervalMs);
-  const next: ActiveState = { ...state, faults: 0, backoffMs: 0, compliantSlowDowns: 0, pendingErrors: error === undefined ? 0 : state.pendingErrors + 1 };
-  return waitUntil(next, rule.status, dueAt, now, state.intervalMs, [
+  const changes = { status: rule.status, faults: 0, backoffMs: 0, compliantSlowDowns: 0, pendingErrors: error === undefined ? 0 : state.pendingErrors + 1 };
+  return waitUntil(state, changes, dueAt, now, state.intervalMs, [
     ...statusChange(state.status, rule.status, now),
     emit(rule.event, { attempt: state.attempt, at: now, nextPollInMs: cutWait(state, now, dueAt - now), ...(error === undefined ? {} : { error }) }),
   ]);
@@ -55,8 +55,8 @@ export function waitSlowDown<TToken>(state: ActiveState, rule: Rule<'slow-down'>
     const message = `${compliantSlowDowns} slow_down answers in a row although requests were at least the interval apart; the server's clock may run fast against this one`;
     effects.push(warning({ code: 'clock-drift-suspected', message, value: compliantSlowDowns }, now));
   }
-  const next: ActiveState = { ...state, intervalMs, faults: 0, backoffMs: 0, compliantSlowDowns, pendingErrors: 0, driftWarned: state.driftWarned || warnDrift };
-  return waitUntil(next, rule.status, intervalBase(state, now, config) + intervalMs, now, intervalMs, effects);
+  const changes = { status: rule.status, intervalMs, faults: 0, backoffMs: 0, compliantSlowDowns, pendingErrors: 0, driftWarned: state.driftWarned || warnDrift };
+  return waitUntil(state, changes, intervalBase(state, now, config) + intervalMs, now, intervalMs, effects);
 }
 
 /**
@@ -72,7 +72,7 @@ export function waitBackoff<TToken>(state: ActiveState, rule: Rule<'backoff'>, f
   // RFC 8628 §3.5: after a connection timeout, reduce the polling frequency; doubling is recommended.
   // The doubling stops at the backoff's cap, but never cuts what the floor, the backoff or Retry-After ask for.
   if (fault.type === 'timeout') delayMs = Math.max(delayMs, Math.min(state.lastWaitMs * 2, timeoutCeilingMs(config)));
-  return waitUntil({ ...state, faults, backoffMs }, rule.status, now + delayMs, now, delayMs, [
+  return waitUntil(state, { status: rule.status, faults, backoffMs }, now + delayMs, now, delayMs, [
     ...statusChange(state.status, rule.status, now),
     emit(rule.event, {
       fault: summarizeFault(fault),
@@ -85,21 +85,18 @@ export function waitBackoff<TToken>(state: ActiveState, rule: Rule<'backoff'>, f
   ]);
 }
 
+/** What an answer changes in the state it is waited out in: the status, and the counters its rule keeps. */
+export type WaitChanges = Pick<ActiveState, 'status'> & Partial<Pick<ActiveState, 'intervalMs' | 'faults' | 'backoffMs' | 'compliantSlowDowns' | 'pendingErrors' | 'driftWarned'>>;
+
 /**
- * Waits until `dueAt` (never before now), in `status`; `waitMs` is kept for
- * the timeout doubling. The wake-up is cut short at the deadline or the
- * caller's timeout, where the flow then settles.
+ * Waits until `dueAt` (never before now), in `state` with `changes`; `waitMs`
+ * is kept for the timeout doubling. The wake-up is cut short at the deadline
+ * or the caller's timeout, where the flow then settles.
  */
-export function waitUntil<TToken>(
-  state: ActiveState,
-  status: ActiveState['status'],
-  dueAt: number,
-  now: number,
-  waitMs: number,
-  before: PollEffect<TToken>[],
-): Transition<TToken> {
+export function waitUntil<TToken>(state: ActiveState, changes: WaitChanges, dueAt: number, now: number, waitMs: number, before: PollEffect<TToken>[]): Transition<TToken> {
   const due = Math.max(now, dueAt);
-  return step({ ...state, status, phase: 'waiting', at: now, dueAt: due, lastWaitMs: waitMs }, [...before, schedule(wakeAt(state, due), now)]);
+  // One copy of the frozen state, not a copy of a copy (see step()).
+  return step({ ...state, ...changes, phase: 'waiting', at: now, dueAt: due, lastWaitMs: waitMs }, [...before, schedule(wakeAt(state, due), now)]);
 }
 
 /** When a wait for `dueAt` really wakes the machine: at the deadline or the caller's timeout, if sooner. */
