@@ -111,7 +111,8 @@ export interface FaultSummary {
  * - `interval-clamped`, `expires-in-clamped`: absurdly large; clamped to the ceiling;
  * - `issued-at-in-future`: `issuedAt` is later than the clock's `now()` (most likely read from another clock); now was used;
  * - `clock-drift-suspected`: repeated `slow_down` although the spacing complied;
- * - `listener-error`: an event listener threw (polling goes on).
+ * - `listener-error`: an event listener threw (polling goes on);
+ * - `late-grant-dropped`: a grant answered a request the flow had already given up on (its transport ignored the abort); the token is dropped, and the device code it spent will not be granted again.
  * @group Events
  */
 export interface WarningEvent {
@@ -135,7 +136,8 @@ export type WarningCode =
   | 'expires-in-clamped'
   | 'issued-at-in-future'
   | 'clock-drift-suspected'
-  | 'listener-error';
+  | 'listener-error'
+  | 'late-grant-dropped';
 
 /**
  * Summarises a fault for events and errors, dropping its `cause`.

@@ -121,7 +121,10 @@ function timerFired<TToken>(state: ActiveState, now: number, random: number, con
 
 /** An answer: ignored unless it answers the request in flight; then what {@link OUTCOME_RULES} says. */
 function responseReceived<TToken>(state: ActiveState, input: PollInput<TToken> & { type: 'responseReceived' }, config: PollConfig): Transition<TToken> {
-  if (state.phase === 'waiting' || input.attempt !== state.attempt) return unchanged(state);
+  if (state.phase === 'waiting' || input.attempt !== state.attempt) {
+    // A grant for a request already given up on (its transport ignored the abort) spent the device code: say so.
+    return input.outcome.type === 'success' ? unchanged(state, [lateGrant(input.attempt, input.now)]) : unchanged(state);
+  }
   // While aborting, a failure of the request itself (a transient fault, or a thrown error the classifier does not
   // know, such as a client library's own cancel error) is what the abort caused: the request timeout. Anything else
   // is what the server said before the abort (a grant, a lost grant, a pending answer) and counts as it is.
@@ -176,6 +179,12 @@ function poll<TToken>(state: ActiveState, now: number, config: PollConfig, befor
     { type: 'request', attempt },
     schedule(Math.min(next.dueAt, next.timeoutAt), now),
   ]);
+}
+
+/** The warning for a grant that answered a request the flow no longer waits for. */
+function lateGrant<TToken>(attempt: number, now: number): PollEffect<TToken> {
+  const message = `a grant answered request ${attempt} after the flow had given up on it; it is dropped, and the device code it spent will not be granted again`;
+  return warning({ code: 'late-grant-dropped', message, value: attempt }, now);
 }
 
 /** The fault a request that ran past `requestTimeoutMs` counts as. */

@@ -307,10 +307,12 @@ describe('transition', () => {
   });
 
   describe('should ignore inputs that do not apply', () => {
-    test('when an answer arrives while waiting', () => {
+    test('when an answer arrives while waiting, and says so when it is a grant', () => {
       const waiting = transition(initialState, { type: 'start', now: 0 }, config()).state;
+      expect(transition(waiting, { type: 'responseReceived', now: 100, attempt: 0, outcome: { type: 'authorization_pending' } }, config())).toEqual({ state: waiting, effects: [] });
       const step = transition(waiting, { type: 'responseReceived', now: 100, attempt: 0, outcome: grant }, config());
-      expect(step).toEqual({ state: waiting, effects: [] });
+      expect(step.state).toBe(waiting);
+      expect(step.effects).toEqual([{ type: 'emit', name: 'warning', payload: expect.objectContaining({ code: 'late-grant-dropped', value: 0, at: 100 }) }]);
     });
 
     test('when a stale answer arrives, for an earlier request than the one in flight', () => {
@@ -320,10 +322,14 @@ describe('transition', () => {
       const written = transition(aborted.state, { type: 'timerFired', now: 8000 + ABORT_GRACE_MS }, c);
       const second = transition(written.state, { type: 'timerFired', now: (written.state as { dueAt: number }).dueAt }, c).state;
       expect(second).toMatchObject({ phase: 'polling', attempt: 2 });
-      // Act: request 1's grant turns up late.
+      // Act: request 1's grant turns up late (its transport ignored the abort), and so does a pending answer.
       const step = transition(second, { type: 'responseReceived', now: 20_000, attempt: 1, outcome: grant }, c);
-      // Assert
-      expect(step).toEqual({ state: second, effects: [] });
+      const pendingStep = transition(second, { type: 'responseReceived', now: 20_000, attempt: 1, outcome: { type: 'authorization_pending' } }, c);
+      // Assert: the state is unchanged; only the grant is reported, since it spent the device code.
+      expect(step.state).toBe(second);
+      expect(step.effects).toEqual([{ type: 'emit', name: 'warning', payload: expect.objectContaining({ code: 'late-grant-dropped', value: 1, at: 20_000 }) }]);
+      expect(JSON.stringify(step.effects)).not.toContain('accessToken');
+      expect(pendingStep).toEqual({ state: second, effects: [] });
     });
 
     test('when a timer fires early, it is simply set again', () => {
