@@ -1,6 +1,6 @@
 import pRetry, { AbortError, type RetryContext } from 'p-retry';
 import { exponentialBackoff } from '../backoff/exponential.js';
-import { backoffDelay, transientWaitMs } from '../backoff/transient.js';
+import { backoffDelay, transientWaitMs } from '../core/backoff-strategy.js';
 import type { BackoffStrategy } from '../backoff/types.js';
 import { classifyTokenResponse, type Classifier } from '../classify/classify.js';
 import { systemClock, type Clock } from '../clock/clock.js';
