@@ -19,7 +19,10 @@ export interface DeviceLoginOptions<TToken = TokenSet> {
   authorize(context: { readonly signal: AbortSignal }): Promise<DeviceAuthorization>;
   /** Builds the token transport for one device code. */
   transportFor(authorization: DeviceAuthorization): TokenTransport;
-  /** Options passed on to {@link pollToken}. */
+  /**
+   * Options passed on to {@link pollToken}: all but those each device code and the login
+   * itself set (`transport`, `expiresInSeconds`, `intervalSeconds`, `issuedAt`, `signal`, `clock`).
+   */
   readonly poll?: Omit<PollTokenOptions<TToken>, 'transport' | 'expiresInSeconds' | 'intervalSeconds' | 'issuedAt' | 'signal' | 'clock'> | undefined;
   /** Time and timers. @defaultValue {@link systemClock} */
   readonly clock?: Clock | undefined;

@@ -1,10 +1,11 @@
 import type { TokenSet } from '../core/outcome.js';
+import { isTerminal, type TerminalState } from '../core/state.js';
 import { isTokenPollError, type TokenPollError } from '../errors/base.js';
 import { TransportError } from '../errors/failures.js';
 import type { PollEvents } from '../runtime/events.js';
 import { IsolatedEmitter } from '../runtime/listeners.js';
 import { pollToken, type PollHandle } from '../runtime/poller.js';
-import { cancelableResult, type CancelablePromise } from '../runtime/result.js';
+import { cancelableResult, type CancelablePromise, type SettleableResult } from '../runtime/result.js';
 import type { DeviceAuthorization } from '../transports/types.js';
 import { initialLoginState, loginTransition, type LoginConfig, type LoginEffect, type LoginInput, type LoginMachineState } from './login-machine.js';
 import type { LoginSetup } from './login-setup.js';
@@ -18,43 +19,61 @@ type Timeless<TToken> = LoginInput<TToken> extends infer TInput ? (TInput extend
 /**
  * The login driver: feeds the pure {@link loginTransition} with what happens (a code
  * arrived, a poll event, the caller's answer, a cancel) and carries out its effects.
- * It decides nothing itself.
+ * It decides nothing itself. Like the poll's driver, it is crash-safe: should the
+ * caller's clock (or any callback it calls while feeding) throw, the machine gets a
+ * `crash` input and the login settles failed; nothing escapes into a promise callback.
  * @internal
  */
 export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
   readonly result: CancelablePromise<TToken>;
-  readonly #settle: { resolve(value: TToken): void; reject(error: unknown): void };
+  readonly #settle: SettleableResult<TToken>;
   readonly #setup: LoginSetup<TToken>;
   readonly #config: LoginConfig;
   /** Aborts what the login has in flight (authorize, the restart question, forgetting) and detaches from the caller's signal. */
   readonly #controller = new AbortController();
   readonly #events: IsolatedEmitter<LoginEvents<TToken>> = new IsolatedEmitter((error, event) => this.#onListenerError(error, event));
   #machine: LoginMachineState<TToken> = initialLoginState;
+  /** The poll of the current step, while it runs. */
   #poll: PollHandle<TToken> | undefined;
+  /** The terminal state of the last poll, kept once its step ended: the login's state if its end is the login's. */
+  #lastPollEnd: TerminalState<TToken> | undefined;
   #authorizing: LoginState<TToken> = Object.freeze({ status: 'authorizing', restart: 0 });
-  readonly #queue: LoginInput<TToken>[] = [];
+  /** Inputs raised while effects run (a listener that cancels, say): built and fed after the current one, in order. */
+  readonly #queue: (() => Timeless<TToken>)[] = [];
   #dispatching = false;
+  /** The clock's time as last read, for a crash input when the clock is what threw. */
+  #lastNow = Number.NaN;
 
   constructor(setup: LoginSetup<TToken>) {
     this.#setup = setup;
-    this.#config = { restart: setup.restart !== undefined, reregister: setup.forget !== undefined, maxLifetimeMs: setup.poll?.maxLifetimeMs };
-    const { result, resolve, reject } = cancelableResult<TToken>((reason = cancelledByCaller()) => this.#feed({ type: 'cancel', reason }));
-    this.result = result;
-    this.#settle = { resolve, reject };
+    this.#config = { hasRestartPolicy: setup.restart !== undefined, canReregister: setup.forget !== undefined, maxLifetimeMs: setup.poll?.maxLifetimeMs };
+    this.#settle = cancelableResult<TToken>((reason = cancelledByCaller()) => this.#feed(() => ({ type: 'cancel', reason })));
+    this.result = this.#settle.result;
     const signal = setup.signal;
     if (signal?.aborted) {
       queueMicrotask(() => this.cancel(signal.reason));
     } else {
       signal?.addEventListener('abort', () => this.cancel(signal.reason), { once: true, signal: this.#controller.signal });
       // Start in a microtask, so that listeners attached right after the call see every event.
-      queueMicrotask(() => this.#feed({ type: 'start' }));
+      queueMicrotask(() => this.#feed(() => ({ type: 'start' })));
     }
   }
 
+  /**
+   * Derived from the machine: the running poll's state while polling; once settled, the
+   * login's end (the last poll's terminal state when the poll's end is the login's, or the
+   * state the login ended in itself); otherwise `authorizing`, which also covers the time
+   * between two polls (the restart policy asked, the client registered again or forgotten).
+   */
   get state(): LoginState<TToken> {
-    if (this.#poll) return this.#poll.state;
-    if (this.#authorizing.status !== 'authorizing' || this.#authorizing.restart !== this.#machine.restarts) {
-      this.#authorizing = Object.freeze({ status: 'authorizing', restart: this.#machine.restarts });
+    const machine = this.#machine;
+    if (machine.status === 'polling' && this.#poll) return this.#poll.state;
+    if (machine.status === 'settled') {
+      const end = machine.state ?? this.#lastPollEnd;
+      if (end) return end;
+    }
+    if (this.#authorizing.status !== 'authorizing' || this.#authorizing.restart !== machine.restarts) {
+      this.#authorizing = Object.freeze({ status: 'authorizing', restart: machine.restarts });
     }
     return this.#authorizing;
   }
@@ -79,30 +98,62 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
     return this;
   }
 
-  /** Feeds one input; an input raised while effects run waits its turn. */
-  #feed(input: Timeless<TToken>): void {
-    this.#queue.push({ ...input, now: this.#setup.clock.now() } as LoginInput<TToken>);
+  /**
+   * Feeds one input and carries out the machine's effects; an input raised while effects
+   * run waits its turn. The input is built here, under the guard, because building it reads
+   * the caller's clock. Should that, or carrying out an effect, throw, the machine gets a
+   * `crash` input and settles the login failed. (Its effects, a poll's cancel, an abort, an
+   * isolated emit and the settle, do not throw.) Never throws, so it is safe to call from
+   * a promise callback.
+   */
+  #feed(build: () => Timeless<TToken>): void {
+    this.#queue.push(build);
     if (this.#dispatching) return;
     this.#dispatching = true;
     try {
-      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
-        const { state, effects } = loginTransition(this.#machine, next, this.#config);
-        this.#machine = state;
-        for (const effect of effects) this.#carryOut(effect);
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        try {
+          this.#apply({ ...next(), now: this.#now() } as LoginInput<TToken>);
+        } catch (error) {
+          this.#apply({ type: 'crash', now: orElse(() => this.#now(), this.#lastNow), error });
+        }
       }
     } finally {
       this.#dispatching = false;
     }
   }
 
+  #apply(input: LoginInput<TToken>): void {
+    const before = this.#machine.status;
+    const { state, effects } = loginTransition(this.#machine, input, this.#config);
+    this.#machine = state;
+    try {
+      for (const effect of effects) this.#carryOut(effect);
+    } finally {
+      // A step has ended: the finished poll is dropped, and only its terminal state kept.
+      if ((before === 'polling' && state.status !== 'polling') || state.status === 'settled') this.#dropPoll();
+    }
+  }
+
+  #now(): number {
+    return (this.#lastNow = this.#setup.clock.now());
+  }
+
+  #dropPoll(): void {
+    const state = this.#poll?.state;
+    if (state && isTerminal(state)) this.#lastPollEnd = state;
+    this.#poll = undefined;
+  }
+
   #carryOut(effect: LoginEffect<TToken>): void {
     const signal = this.#controller.signal;
     switch (effect.type) {
       case 'authorize':
-        this.#poll = undefined;
-        this.#setup.authorize({ signal, renew: effect.renew }).then(
-          (authorization) => this.#feed({ type: 'authorized', authorization }),
-          (error: unknown) => this.#feed({ type: 'failed', error: typed(error, 'the device authorization request failed') }),
+        this.#lastPollEnd = undefined;
+        // A synchronous throw rejects too: it is the step's failure, not a crash.
+        new Promise<DeviceAuthorization>((resolve) => resolve(this.#setup.authorize({ signal, renew: effect.renew }))).then(
+          (authorization) => this.#feed(() => ({ type: 'authorized', authorization })),
+          (error: unknown) => this.#feed(() => ({ type: 'failed', error: typed(error, 'the device authorization request failed') })),
         );
         return;
       case 'poll':
@@ -113,14 +164,14 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
         void Promise.resolve()
           .then(() => this.#setup.restart?.({ restarts: effect.restarts, error: effect.error, signal }))
           .then((answer) => answer === true, () => false)
-          .then((yes) => this.#feed({ type: 'answered', yes }));
+          .then((yes) => this.#feed(() => ({ type: 'answered', yes })));
         return;
       case 'forget':
         void Promise.resolve()
           .then(() => this.#setup.forget?.(signal))
           // A registration that cannot be forgotten changes nothing: the login's own end stands.
           .catch(() => {})
-          .then(() => this.#feed({ type: 'forgotten' }));
+          .then(() => this.#feed(() => ({ type: 'forgotten' })));
         return;
       case 'abort':
         return this.#controller.abort(effect.reason);
@@ -146,11 +197,11 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
       const { expiresInSeconds, intervalSeconds, issuedAt } = authorization;
       poll = pollToken<TToken>({ ...options, transport, expiresInSeconds, intervalSeconds, issuedAt, clock });
     } catch (error) {
-      return this.#feed({ type: 'failed', error: typed(error, 'the token transport could not be set up') });
+      return this.#feed(() => ({ type: 'failed', error: typed(error, 'the token transport could not be set up') }));
     }
     this.#poll = poll;
-    for (const name of POLL_EVENTS) poll.on(name, (payload: PollEvents<TToken>[typeof name]) => this.#feed({ type: 'pollEvent', name, payload }));
-    this.#feed({ type: 'pollStarted', authorization, wallNow: clock.wallNow() });
+    for (const name of POLL_EVENTS) poll.on(name, (payload: PollEvents<TToken>[typeof name]) => this.#feed(() => ({ type: 'pollEvent', name, payload })));
+    this.#feed(() => ({ type: 'pollStarted', authorization, wallNow: clock.wallNow() }));
   }
 
   #onListenerError(error: unknown, event: keyof LoginEvents<TToken>): void {
@@ -167,6 +218,15 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
 
 function cancelledByCaller(): DOMException {
   return new DOMException('The login was cancelled', 'AbortError');
+}
+
+/** What `action` returns, or `fallback` if it throws. */
+function orElse<T>(action: () => T, fallback: T): T {
+  try {
+    return action();
+  } catch {
+    return fallback;
+  }
 }
 
 /** What a step threw, as the {@link TokenPollError} the login ends with. */

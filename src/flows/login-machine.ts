@@ -1,6 +1,8 @@
 import { createConfig } from '../core/config.js';
+import type { Failure, TerminalState } from '../core/state.js';
 import type { TokenPollError } from '../errors/base.js';
-import { PollCancelledError } from '../errors/failures.js';
+import { CallbackError, PollCancelledError } from '../errors/failures.js';
+import { OAuthError } from '../errors/outcomes.js';
 import type { PollEvents, TerminalEventName } from '../runtime/events.js';
 import type { DeviceAuthorization } from '../transports/types.js';
 import { endOf, LOGIN_RULES, type LoginRule } from './login-rules.js';
@@ -8,10 +10,10 @@ import type { CodeEvent, LoginEvents } from './login-types.js';
 
 /** What the machine knows beyond its state. @internal */
 export interface LoginConfig {
-  /** The caller gave a `restart` policy. */
-  readonly restart: boolean;
+  /** The caller gave a `restart` policy, so there is someone to ask. */
+  readonly hasRestartPolicy: boolean;
   /** The provider can register its client again (AWS): `client-rejected` ends exist. */
-  readonly reregister: boolean;
+  readonly canReregister: boolean;
   /** The poll's `maxLifetimeMs`, so the `code` event's expiry is the poll's. */
   readonly maxLifetimeMs: number | undefined;
 }
@@ -27,6 +29,11 @@ export interface LoginEmit {
 export interface HeldEnd<TToken> {
   readonly result: { readonly ok: true; readonly token: TToken } | { readonly ok: false; readonly error: TokenPollError };
   readonly held: readonly LoginEmit[];
+  /**
+   * The login's own terminal state, when the step was not a poll (asking for a code failed).
+   * Absent when a poll ended: that poll's terminal state is the login's.
+   */
+  readonly state?: TerminalState<TToken> | undefined;
 }
 
 interface Counters {
@@ -34,6 +41,8 @@ interface Counters {
   readonly restarts: number;
   /** The client was registered again already (once per login). */
   readonly reregistered: boolean;
+  /** Requests the latest poll sent (0 before any): the `attempt` of an end the login makes itself. */
+  readonly attempt: number;
 }
 
 /**
@@ -42,7 +51,9 @@ interface Counters {
  * - `polling`: a poll runs; `held` is the poll's end as far as it has come;
  * - `restarting`, `re-registering`: the poll ended and the caller's `restart` policy is asked;
  * - `forgetting`: the login ends, once the rejected registration is forgotten;
- * - `settled`: the end, which absorbs every input.
+ * - `settled`: the end, which absorbs every input. `state` is the login's own terminal
+ *   state when it did not end with a poll's end (asking for a code failed, a cancel between
+ *   polls, a crash); when it did, it is absent, and the last poll's terminal state is the login's.
  * @internal
  */
 export type LoginMachineState<TToken> = Counters &
@@ -50,7 +61,7 @@ export type LoginMachineState<TToken> = Counters &
     | { readonly status: 'authorizing' }
     | { readonly status: 'polling'; readonly held: readonly LoginEmit[] }
     | { readonly status: 'restarting' | 're-registering' | 'forgetting'; readonly end: HeldEnd<TToken> }
-    | { readonly status: 'settled'; readonly outcome: TerminalEventName }
+    | { readonly status: 'settled'; readonly outcome: TerminalEventName; readonly state: TerminalState<TToken> | undefined }
   );
 
 /** What the driver feeds the machine; `now` is the clock's monotonic time. @internal */
@@ -62,7 +73,9 @@ export type LoginInput<TToken> =
   | { readonly type: 'pollEvent'; readonly now: number; readonly name: keyof PollEvents<TToken>; readonly payload: unknown }
   | { readonly type: 'answered'; readonly now: number; readonly yes: boolean }
   | { readonly type: 'forgotten'; readonly now: number }
-  | { readonly type: 'cancel'; readonly now: number; readonly reason: unknown };
+  | { readonly type: 'cancel'; readonly now: number; readonly reason: unknown }
+  /** A callback the caller supplied (the clock, say) threw while the driver built an input or carried out an effect. */
+  | { readonly type: 'crash'; readonly now: number; readonly error: unknown };
 
 /** What the driver carries out, in order. @internal */
 export type LoginEffect<TToken> =
@@ -82,19 +95,20 @@ export interface LoginStep<TToken> {
 }
 
 /** The state before `start`. @internal */
-export const initialLoginState: LoginMachineState<never> = Object.freeze({ status: 'authorizing', restarts: 0, reregistered: false });
+export const initialLoginState: LoginMachineState<never> = Object.freeze({ status: 'authorizing', restarts: 0, reregistered: false, attempt: 0 });
 
 const TERMINAL: ReadonlySet<string> = new Set<TerminalEventName>(['granted', 'denied', 'expired', 'failed', 'cancelled']);
 
 /**
  * The login's lifecycle, as a pure function: authorizing → polling → (restarting |
  * re-registering → authorizing…) → settled. No I/O, no timers, no clock: time comes in
- * with the inputs, and what to do goes out as effects. Settled absorbs every input.
+ * with the inputs, and what to do goes out as effects. Settled absorbs every input; a
+ * `crash` settles the login failed from anywhere else.
  * @internal
  */
 export function loginTransition<TToken>(state: LoginMachineState<TToken>, input: LoginInput<TToken>, config: LoginConfig): LoginStep<TToken> {
   if (state.status === 'settled') return step(state);
-  const counters: Counters = { restarts: state.restarts, reregistered: state.reregistered };
+  const counters: Counters = { restarts: state.restarts, reregistered: state.reregistered, attempt: state.attempt };
   switch (input.type) {
     case 'start':
       return step({ ...counters, status: 'authorizing' }, { type: 'authorize', renew: false });
@@ -102,23 +116,26 @@ export function loginTransition<TToken>(state: LoginMachineState<TToken>, input:
       return state.status === 'authorizing' ? step(state, { type: 'poll', authorization: input.authorization }) : step(state);
     case 'pollStarted':
       if (state.status !== 'authorizing') return step(state);
-      return step({ ...counters, status: 'polling', held: [] }, { type: 'emit', name: 'code', payload: codeEvent(input, state.restarts, config) });
+      // A new poll: no request sent yet.
+      return step({ ...counters, attempt: 0, status: 'polling', held: [] }, { type: 'emit', name: 'code', payload: codeEvent(input, state.restarts, config) });
     case 'failed': {
       if (state.status !== 'authorizing') return step(state);
-      const event = input.error instanceof PollCancelledError ? 'cancelled' : 'failed';
-      const held: LoginEmit = { type: 'emit', name: event, payload: Object.freeze({ error: input.error, attempt: 0, at: input.now }) };
-      return follow(LOGIN_RULES.authorizing[endOf(input.error, config.reregister)], counters, { result: { ok: false, error: input.error }, held: [held] }, config);
+      const own = ownEnd<TToken>(input.error, state.attempt, input.now);
+      const held: LoginEmit = { type: 'emit', name: own.status, payload: Object.freeze({ error: input.error, attempt: state.attempt, at: input.now }) };
+      const end: HeldEnd<TToken> = { result: { ok: false, error: input.error }, held: [held], state: own };
+      return follow(LOGIN_RULES.authorizing[endOf(input.error, config.canReregister)], counters, end, config);
     }
     case 'pollEvent': {
       if (state.status !== 'polling') return step(state);
       const emit: LoginEmit = { type: 'emit', name: input.name, payload: input.payload };
+      const attempt = attemptOf(input.payload) ?? state.attempt;
       // The poll's end (its terminal event, and the stateChange into it) waits until the login knows what follows.
-      if (!isEnding(input.name, input.payload)) return step(state, emit);
+      if (!isEnding(input.name, input.payload)) return step(attempt === state.attempt ? state : { ...state, attempt }, emit);
       const held = [...state.held, emit];
       if (!TERMINAL.has(input.name)) return step({ ...state, held });
       const payload = input.payload as { readonly token?: TToken; readonly error?: TokenPollError };
       const end: HeldEnd<TToken> = { result: input.name === 'granted' ? { ok: true, token: payload.token as TToken } : { ok: false, error: payload.error! }, held };
-      return follow(LOGIN_RULES.polling[end.result.ok ? 'granted' : endOf(end.result.error, config.reregister)], counters, end, config);
+      return follow(LOGIN_RULES.polling[end.result.ok ? 'granted' : endOf(end.result.error, config.canReregister)], { ...counters, attempt }, end, config);
     }
     case 'answered':
       if (state.status !== 'restarting' && state.status !== 're-registering') return step(state);
@@ -131,14 +148,34 @@ export function loginTransition<TToken>(state: LoginMachineState<TToken>, input:
       // A running poll cancels itself, and its `cancelled` end comes back as a poll event.
       if (state.status === 'polling') return step(state, { type: 'cancelPoll', reason: input.reason });
       const error = new PollCancelledError(input.reason);
-      const cancelled: LoginEmit = { type: 'emit', name: 'cancelled', payload: Object.freeze({ error, attempt: 0, at: input.now }) };
-      return step({ ...counters, status: 'settled', outcome: 'cancelled' }, { type: 'abort', reason: input.reason }, cancelled, { type: 'settle', result: { ok: false, error } });
+      const at = input.now;
+      const cancelled: LoginEmit = { type: 'emit', name: 'cancelled', payload: Object.freeze({ error, attempt: state.attempt, at }) };
+      const own: TerminalState<TToken> = Object.freeze({ status: 'cancelled', reason: input.reason, attempt: state.attempt, at });
+      return step({ ...counters, status: 'settled', outcome: 'cancelled', state: own }, { type: 'abort', reason: input.reason }, cancelled, { type: 'settle', result: { ok: false, error } });
     }
+    case 'crash':
+      return crash(state, input.now, input.error);
     default: {
       const unknown: never = input;
       throw new TypeError(`unknown login input ${String((unknown as { type?: unknown }).type)}`);
     }
   }
+}
+
+/**
+ * A callback the caller supplied threw: the login settles failed with a {@link CallbackError},
+ * as a poll does, after cancelling the poll, if one runs, and aborting whatever else is in flight
+ * (the authorize call, the restart question, forgetting). What the poll held back is dropped.
+ */
+function crash<TToken>(state: Exclude<LoginMachineState<TToken>, { status: 'settled' }>, at: number, thrown: unknown): LoginStep<TToken> {
+  const message = `a callback threw: ${describeThrown(thrown)}`;
+  const error = new CallbackError(message, thrown);
+  const reason = new DOMException('The login failed: a callback threw', 'AbortError');
+  const own: TerminalState<TToken> = Object.freeze({ status: 'failed', failure: withCause({ kind: 'callback_error', message }, thrown), attempt: state.attempt, at });
+  const counters: Counters = { restarts: state.restarts, reregistered: state.reregistered, attempt: state.attempt };
+  const failed: LoginEmit = { type: 'emit', name: 'failed', payload: Object.freeze({ error, attempt: state.attempt, at }) };
+  // A poll may run before the machine knows it (made, but not yet started): `cancelPoll` cancels it if there is one.
+  return step({ ...counters, status: 'settled', outcome: 'failed', state: own }, { type: 'cancelPoll', reason }, { type: 'abort', reason }, failed, { type: 'settle', result: { ok: false, error } });
 }
 
 /** Applies a rule to a step's end. */
@@ -147,7 +184,7 @@ function follow<TToken>(rule: LoginRule, counters: Counters, end: HeldEnd<TToken
   const renew = rule.then === 're-register';
   if (renew && counters.reregistered) return giveUp(renew, counters, end);
   if (!rule.ask) return startOver(counters, renew);
-  if (!config.restart) return giveUp(renew, counters, end);
+  if (!config.hasRestartPolicy) return giveUp(renew, counters, end);
   const error = (end.result as { readonly error: TokenPollError }).error;
   return step({ ...counters, status: renew ? 're-registering' : 'restarting', end }, { type: 'ask', restarts: counters.restarts, error });
 }
@@ -165,7 +202,39 @@ function giveUp<TToken>(renew: boolean, counters: Counters, end: HeldEnd<TToken>
 /** The end stands: its held events go out, then the result settles. */
 function settle<TToken>(counters: Counters, end: HeldEnd<TToken>): LoginStep<TToken> {
   const outcome = outcomeOf(end);
-  return step({ ...counters, status: 'settled', outcome }, ...end.held, { type: 'settle', result: end.result });
+  return step({ ...counters, status: 'settled', outcome, state: end.state }, ...end.held, { type: 'settle', result: end.result });
+}
+
+/** The terminal state of a login that ended because asking for a code failed: cancelled, or failed with what was thrown. */
+function ownEnd<TToken>(error: TokenPollError, attempt: number, at: number): TerminalState<TToken> {
+  if (error instanceof PollCancelledError) return Object.freeze({ status: 'cancelled', reason: error.cause, attempt, at });
+  const failure: Failure =
+    error instanceof OAuthError
+      ? { kind: 'oauth_error', error: error.error }
+      : error instanceof CallbackError
+        ? withCause({ kind: 'callback_error', message: error.message }, error.cause)
+        : withCause({ kind: 'transport_error', message: error.message }, error);
+  return Object.freeze({ status: 'failed', failure: Object.freeze(failure), attempt, at });
+}
+
+/** A failure with its `cause` kept but not enumerable, as the poll's failures keep theirs: a JSON dump of the state does not print it. */
+function withCause<TFailure extends { readonly kind: 'transport_error' | 'callback_error'; readonly message: string }>(failure: TFailure, cause: unknown): TFailure {
+  return Object.freeze(Object.defineProperty({ ...failure }, 'cause', { value: cause, enumerable: false }));
+}
+
+/** The `attempt` a poll event carries, if any. */
+function attemptOf(payload: unknown): number | undefined {
+  const attempt = (payload as { readonly attempt?: unknown } | undefined)?.attempt;
+  return typeof attempt === 'number' ? attempt : undefined;
+}
+
+/** A thrown value as text, whatever it is (one whose `toString` throws included). */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'a value that cannot be printed';
+  }
 }
 
 function outcomeOf(end: HeldEnd<unknown>): TerminalEventName {

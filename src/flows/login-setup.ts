@@ -1,11 +1,15 @@
 import type { Clock } from '../clock/clock.js';
 import type { TokenPollError } from '../errors/base.js';
 import { ConfigurationError } from '../errors/failures.js';
-import { resolveOptions, type PollTokenOptions } from '../runtime/options.js';
+import { resolveOptions } from '../runtime/options.js';
 import type { DeviceAuthorization, TokenTransport } from '../transports/types.js';
+import type { DeviceLoginOptions } from './device-login.js';
 
-/** The poll options a login passes on: everything but what each code and the login itself set. @internal */
-export type LoginPollOptions<TToken> = Omit<PollTokenOptions<TToken>, 'transport' | 'expiresInSeconds' | 'intervalSeconds' | 'issuedAt' | 'signal' | 'clock'>;
+/**
+ * The poll options a login passes on: everything but what each code and the login itself
+ * set. Defined once, as the public `poll` option of {@link DeviceLoginOptions}. @internal
+ */
+export type LoginPollOptions<TToken> = NonNullable<DeviceLoginOptions<TToken>['poll']>;
 
 /** Asked whether to start over with a new code; anything but `true` (a throw included) means no. @internal */
 export type RestartPolicy<TError extends TokenPollError = TokenPollError> = (context: {
@@ -38,9 +42,11 @@ export interface LoginSetup<TToken> extends LoginPolicies<TToken> {
 }
 
 /**
- * Checks what a login passes on to its polls and asks its caller, once, so that a
- * mistake throws at once rather than after a device code was issued. A login-wide
- * `requestTimeoutMs` bounds the poll's requests too, unless `poll` sets its own.
+ * Checks what a login passes on to its polls and asks its caller when the login is made,
+ * so that a mistake throws at once rather than after a device code was issued. Each poll
+ * the login starts resolves its options again: `pollToken` is public and checks its own
+ * input. A login-wide `requestTimeoutMs` bounds the poll's requests too, unless `poll`
+ * sets its own.
  * @throws {@link ConfigurationError} for bad poll options, or a `restart` that is not a function.
  * @internal
  */

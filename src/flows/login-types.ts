@@ -35,10 +35,17 @@ export interface LoginEvents<TToken = TokenSet> extends PollEvents<TToken> {
   code: CodeEvent;
 }
 
-/** A login's state: authorizing (asking for a device code), then the poll's. @group Flows */
+/**
+ * A login's state: `authorizing` while no poll runs (asking for a device code, and between
+ * two polls: while the `restart` policy is asked, or the client is registered again or
+ * forgotten), the running poll's state while it polls, and once the login has settled, its
+ * end: the last poll's terminal state when that poll's end is the login's, otherwise
+ * `failed` (asking for a code failed, or a callback such as the clock threw) or `cancelled`.
+ * @group Flows
+ */
 export type LoginState<TToken = TokenSet> =
   | {
-      /** Always `'authorizing'`: waiting for a device code. */
+      /** Always `'authorizing'`: no poll runs; a device code is being asked for, or the login decides whether to ask for a new one. */
       readonly status: 'authorizing';
       /** 0 for the first code; 1, 2… after restarts. */
       readonly restart: number;

@@ -1,6 +1,6 @@
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { AccessDeniedError, ExpiredTokenError, OAuthError, PollCancelledError, TransportError } from '../../src/index.js';
+import { AccessDeniedError, CallbackError, ExpiredTokenError, OAuthError, PollCancelledError, TransportError } from '../../src/index.js';
 import {
   initialLoginState,
   loginTransition,
@@ -12,7 +12,7 @@ import {
 import { LOGIN_RULES } from '../../src/flows/login-rules.js';
 import type { DeviceAuthorization } from '../../src/transports/types.js';
 
-const config: LoginConfig = { restart: true, reregister: true, maxLifetimeMs: undefined };
+const config: LoginConfig = { hasRestartPolicy: true, canReregister: true, maxLifetimeMs: undefined };
 const authorization: DeviceAuthorization = { deviceCode: 'DEVICE-SECRET', userCode: 'U', verificationUri: 'https://v.test', expiresInSeconds: 600, issuedAt: 0 };
 const expired = new ExpiredTokenError('server', { code: 'expired_token' });
 const rejected = new OAuthError({ code: 'invalid_client', reregisterClient: true });
@@ -34,13 +34,13 @@ describe('loginTransition', () => {
     });
 
     test('when the code expired and no policy is given, the held end goes out and the login settles expired', () => {
-      const { state, effects } = endPoll(polling(), expired, { ...config, restart: false });
+      const { state, effects } = endPoll(polling(), expired, { ...config, hasRestartPolicy: false });
       expect(state).toMatchObject({ status: 'settled', outcome: 'expired' });
       expect(effects.map(describeEffect)).toEqual(['emit stateChange', 'emit expired', 'settle']);
     });
 
     test('when the client is rejected and no policy is given, it is forgotten first, then the login settles failed', () => {
-      const forgetting = endPoll(polling(), rejected, { ...config, restart: false });
+      const forgetting = endPoll(polling(), rejected, { ...config, hasRestartPolicy: false });
       expect(forgetting.state.status).toBe('forgetting');
       expect(forgetting.effects).toEqual([{ type: 'forget' }]);
       const { state, effects } = loginTransition(forgetting.state, { type: 'forgotten', now: 2 }, config);
@@ -49,7 +49,7 @@ describe('loginTransition', () => {
     });
 
     test('when the provider cannot register again, a rejected client is an end like any other', () => {
-      const { state } = endPoll(polling(), rejected, { ...config, reregister: false });
+      const { state } = endPoll(polling(), rejected, { ...config, canReregister: false });
       expect(state).toMatchObject({ status: 'settled', outcome: 'failed' });
     });
 
@@ -104,13 +104,24 @@ describe('loginTransition', () => {
         { type: 'settle', result: { ok: false, error } },
       ]);
     });
+
+    test('when authorize fails, the settled state holds the login\'s own end, since no poll ended', () => {
+      const error = new TransportError('down');
+      const { state } = loginTransition(started(), { type: 'failed', now: 7, error }, config);
+      expect(state).toMatchObject({ status: 'settled', state: { status: 'failed', failure: { kind: 'transport_error', message: 'down' }, attempt: 0, at: 7 } });
+    });
+
+    test('when a poll\'s end is the login\'s, the settled state holds no end of its own: the poll\'s state is the login\'s', () => {
+      const { state } = endPoll(polling(), new AccessDeniedError({ code: 'access_denied' }), config, 'denied');
+      expect(state).toMatchObject({ status: 'settled', outcome: 'denied', state: undefined });
+    });
   });
 
   describe('should hold back only the poll\'s end', () => {
     test('when the poll emits a pending event, it goes out at once', () => {
       const { state, effects } = loginTransition(polling(), { type: 'pollEvent', now: 1, name: 'pending', payload: { attempt: 1 } }, config);
       expect(effects).toEqual([{ type: 'emit', name: 'pending', payload: { attempt: 1 } }]);
-      expect(state).toEqual(polling());
+      expect(state).toEqual({ ...polling(), attempt: 1 });
     });
 
     test('when the poll emits the stateChange into its end, it is held until the end is known', () => {
@@ -139,7 +150,7 @@ describe('loginTransition', () => {
     });
 
     test.each(['authorizing', 'restarting', 'forgetting'] as const)('when cancelled while %s, what is in flight is aborted with the reason, and the login settles cancelled', (status) => {
-      const state = status === 'authorizing' ? started() : status === 'restarting' ? endPoll(polling(), expired, config).state : endPoll(polling(), rejected, { ...config, restart: false }).state;
+      const state = status === 'authorizing' ? started() : status === 'restarting' ? endPoll(polling(), expired, config).state : endPoll(polling(), rejected, { ...config, hasRestartPolicy: false }).state;
       const step = loginTransition(state, { type: 'cancel', now: 3, reason: 'quit' }, config);
       expect(step.state).toMatchObject({ status: 'settled', outcome: 'cancelled' });
       expect(step.effects.map(describeEffect)).toEqual(['abort', 'emit cancelled', 'settle']);
@@ -147,6 +158,42 @@ describe('loginTransition', () => {
       const error = (step.effects[2] as Extract<LoginEffect<unknown>, { type: 'settle' }>).result;
       expect(error).toMatchObject({ ok: false, error: expect.any(PollCancelledError) });
       expect((error as { error: Error }).error.cause).toBe('quit');
+    });
+
+    test('when cancelled after a poll sent requests, the cancelled event and the state carry its attempt count, not 0', () => {
+      const sent = loginTransition(polling(), { type: 'pollEvent', now: 1, name: 'attempt', payload: { attempt: 3 } }, config).state;
+      const changed = loginTransition(sent, { type: 'pollEvent', now: 1, name: 'stateChange', payload: { from: 'pending', to: 'expired' } }, config).state;
+      const asking = loginTransition(changed, { type: 'pollEvent', now: 1, name: 'expired', payload: { error: expired, attempt: 3, at: 1 } }, config).state;
+      expect(asking.status).toBe('restarting');
+      const { state, effects } = loginTransition(asking, { type: 'cancel', now: 9, reason: 'quit' }, config);
+      expect(effects[1]).toMatchObject({ type: 'emit', name: 'cancelled', payload: { attempt: 3, at: 9 } });
+      expect(state).toMatchObject({ status: 'settled', state: { status: 'cancelled', reason: 'quit', attempt: 3, at: 9 } });
+    });
+  });
+
+  describe('should settle failed when a callback crashes', () => {
+    test.each(['authorizing', 'polling', 'restarting', 'forgetting'] as const)('when a crash comes while %s, the login fails with a CallbackError, after cancelling the poll and aborting what is in flight', (status) => {
+      // Arrange
+      const states = { authorizing: started(), polling: polling(), restarting: endPoll(polling(), expired, config).state, forgetting: endPoll(polling(), rejected, { ...config, hasRestartPolicy: false }).state };
+      const thrown = new Error('clock broke');
+      // Act
+      const step = loginTransition(states[status], { type: 'crash', now: 4, error: thrown }, config);
+      // Assert
+      expect(step.effects.map(describeEffect)).toEqual(['cancelPoll', 'abort', 'emit failed', 'settle']);
+      const settle = step.effects[3] as Extract<LoginEffect<unknown>, { type: 'settle' }>;
+      expect(settle.result).toEqual({ ok: false, error: expect.any(CallbackError) });
+      const error = (settle.result as { error: CallbackError }).error;
+      expect(error.message).toBe('a callback threw: clock broke');
+      expect(error.cause).toBe(thrown);
+      expect(step.effects[2]).toMatchObject({ payload: { error, attempt: states[status].attempt, at: 4 } });
+      expect(step.state).toMatchObject({ status: 'settled', outcome: 'failed', state: { status: 'failed', failure: { kind: 'callback_error', message: 'a callback threw: clock broke' }, at: 4 } });
+    });
+
+    test('when a crash comes once settled, it is absorbed', () => {
+      const settled = loginTransition(started(), { type: 'failed', now: 1, error: new TransportError('down') }, config).state;
+      const step = loginTransition(settled, { type: 'crash', now: 2, error: new Error('late') }, config);
+      expect(step.state).toBe(settled);
+      expect(step.effects).toEqual([]);
     });
   });
 
@@ -179,7 +226,7 @@ function started(): LoginMachineState<unknown> {
 }
 
 function polling(): LoginMachineState<unknown> {
-  return { status: 'polling', restarts: 0, reregistered: false, held: [] };
+  return { status: 'polling', restarts: 0, reregistered: false, attempt: 0, held: [] };
 }
 
 /** Feeds a poll's failing end: the stateChange into it, then its terminal event. */
@@ -205,5 +252,6 @@ function arbitraryInput(): fc.Arbitrary<LoginInput<unknown>> {
     fc.boolean().map((yes) => ({ type: 'answered', now: 0, yes }) as const),
     fc.constant({ type: 'forgotten', now: 0 } as const),
     fc.constant({ type: 'cancel', now: 0, reason: 'quit' } as const),
+    fc.constant({ type: 'crash', now: 0, error: new Error('broke') } as const),
   );
 }
