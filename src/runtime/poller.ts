@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import type { PollConfig } from '../core/config.js';
 import type { AbortEffect, PollEffect, PollInput } from '../core/input.js';
 import type { TokenOutcome, TokenSet } from '../core/outcome.js';
-import type { PollState, TerminalState } from '../core/state.js';
+import { isTerminal, type PollState, type TerminalState } from '../core/state.js';
 import { initialState, transition } from '../core/transition.js';
 import { errorFromState } from '../errors/from-state.js';
 import type { TokenTransport } from '../transports/types.js';
@@ -60,13 +60,14 @@ export class Poller<TToken> implements PollHandle<TToken> {
   readonly #result = cancelableResult<TToken>((reason = new DOMException('The poll was cancelled', 'AbortError')) =>
     this.#feed(() => ({ type: 'cancel', now: this.#clock.now(), reason })),
   );
-  readonly #events = new IsolatedEmitter<PollEvents<TToken>>((error, event) => this.#reportListenerError(error, event));
+  /** Made by the first `on` or `once`: a flow nobody listens to (most, in a service) emits into nothing. */
+  #events: IsolatedEmitter<PollEvents<TToken>> | undefined;
   #state: PollState<TToken> = initialState;
   #timer: unknown = undefined;
-  /** The controller of each request sent and not yet answered or aborted, by its attempt number. */
-  readonly #requests = new Map<number, AbortController>();
-  /** Inputs raised while effects run (a listener that cancels, say): fed after the current one, in order. */
-  readonly #queue: (() => PollInput<TToken>)[] = [];
+  /** The controller of each request sent and not yet answered or aborted, by its attempt number; none between polls. */
+  #requests: Map<number, AbortController> | undefined;
+  /** Inputs raised while effects run (a listener that cancels, say): fed after the current one, in order. Made when first needed. */
+  #queue: (() => PollInput<TToken>)[] | undefined;
   #feeding = false;
 
   constructor(options: PollTokenOptions<TToken>) {
@@ -99,18 +100,22 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 
   on<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
-    this.#events.on(event, listener);
+    this.#listeners().on(event, listener);
     return this;
   }
 
   once<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
-    this.#events.once(event, listener);
+    this.#listeners().once(event, listener);
     return this;
   }
 
   off<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this {
-    this.#events.off(event, listener);
+    this.#events?.off(event, listener);
     return this;
+  }
+
+  #listeners(): IsolatedEmitter<PollEvents<TToken>> {
+    return (this.#events ??= new IsolatedEmitter((error, event) => this.#reportListenerError(error, event)));
   }
 
   readonly #onAbort = (): void => this.cancel(this.#signal?.reason);
@@ -129,11 +134,13 @@ export class Poller<TToken> implements PollHandle<TToken> {
    * `emit`, cannot throw, so a terminal state always reaches its `settle`.)
    */
   #feed(input: () => PollInput<TToken>): void {
-    this.#queue.push(input);
-    if (this.#feeding) return;
+    if (this.#feeding) {
+      (this.#queue ??= []).push(input);
+      return;
+    }
     this.#feeding = true;
     try {
-      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+      for (let next: (() => PollInput<TToken>) | undefined = input; next; next = this.#queue?.shift()) {
         try {
           this.#apply(next());
         } catch (error) {
@@ -162,11 +169,10 @@ export class Poller<TToken> implements PollHandle<TToken> {
         this.#timer = this.#clock.setTimeout(this.#onTimer, effect.delayMs, { unref: this.#unref });
         return;
       case 'abort':
-        this.#requests.get(effect.attempt)?.abort(abortReason(effect));
-        this.#requests.delete(effect.attempt);
+        this.#takeRequest(effect.attempt)?.abort(abortReason(effect));
         return;
       case 'emit':
-        this.#events.emit(effect.name, effect.payload as never);
+        this.#events?.emit(effect.name, effect.payload as never);
         return;
       case 'settle':
         this.#settle(effect.state);
@@ -181,7 +187,7 @@ export class Poller<TToken> implements PollHandle<TToken> {
   /** Sends request `attempt` and feeds its answer, whatever it is, back to the machine. Never rejects. */
   async #send(attempt: number): Promise<void> {
     const controller = new AbortController();
-    this.#requests.set(attempt, controller);
+    (this.#requests ??= new Map()).set(attempt, controller);
     let answer: TransportAnswer;
     try {
       const context = { attempt, signal: controller.signal };
@@ -190,8 +196,18 @@ export class Poller<TToken> implements PollHandle<TToken> {
     } catch (error) {
       answer = { ok: false, error };
     }
-    this.#requests.delete(attempt);
+    this.#takeRequest(attempt);
+    // A settled flow absorbs every input: the caller's classifier need not read an answer nobody waits for.
+    if (isTerminal(this.#state)) return;
     this.#feed(() => ({ type: 'responseReceived', now: this.#clock.now(), attempt, outcome: this.#classifyAnswer(answer), random: this.#random() }));
+  }
+
+  /** Takes request `attempt`'s controller out of the requests in flight (and drops the map once none is left). */
+  #takeRequest(attempt: number): AbortController | undefined {
+    const controller = this.#requests?.get(attempt);
+    this.#requests?.delete(attempt);
+    if (this.#requests?.size === 0) this.#requests = undefined;
+    return controller;
   }
 
   /** The answer as an outcome. A classifier that throws or returns a malformed outcome fails the flow, as the rules say. */
@@ -211,14 +227,14 @@ export class Poller<TToken> implements PollHandle<TToken> {
     // The result settles first, so that a terminal listener already sees result.isCanceled.
     if (state.status === 'granted') {
       this.#result.resolve(state.token);
-      this.#events.emit('granted', Object.freeze({ token: state.token, attempt: state.attempt, at: state.at }));
+      this.#events?.emit('granted', Object.freeze({ token: state.token, attempt: state.attempt, at: state.at }));
     } else {
       const error = errorFromState(state, this.#config.timeoutMs, transportOperation(this.#transport));
       this.#result.reject(error);
       const base = { error, attempt: state.attempt, at: state.at };
-      this.#events.emit(state.status, Object.freeze(state.status === 'expired' ? { ...base, source: state.source } : base) as never);
+      this.#events?.emit(state.status, Object.freeze(state.status === 'expired' ? { ...base, source: state.source } : base) as never);
     }
-    this.#events.removeAllListeners();
+    this.#events?.removeAllListeners();
   }
 
   #clearTimer(): void {
@@ -229,7 +245,7 @@ export class Poller<TToken> implements PollHandle<TToken> {
   #reportListenerError(error: unknown, event: keyof PollEvents<TToken>): void {
     if (event === 'warning') return; // a throwing warning listener is not reported again, or it would recurse
     const message = `a listener for '${String(event)}' threw: ${describe(error)}`;
-    this.#events.emit('warning', Object.freeze({ code: 'listener-error', message, at: this.#clock.now(), cause: error }));
+    this.#events?.emit('warning', Object.freeze({ code: 'listener-error', message, at: this.#clock.now(), cause: error }));
   }
 }
 

@@ -14,7 +14,10 @@ import PCancelable from 'p-cancelable';
 export interface CancelablePromise<T> extends PCancelable<T> {
   /**
    * Cancels the flow, as `cancel(reason)` on its handle does. Does nothing
-   * once the flow has settled. Bound: `signal.addEventListener('abort', result.cancel)` works.
+   * once the flow has settled. Bound, so `const { cancel } = result` works;
+   * to cancel from an AbortSignal, pass it as the `signal` option (a listener
+   * `signal.addEventListener('abort', result.cancel)` would pass the `Event`
+   * as the reason, not `signal.reason`).
    */
   cancel: (reason?: unknown) => void;
 }
@@ -27,9 +30,9 @@ export interface CancelablePromise<T> extends PCancelable<T> {
 export interface SettleableResult<T> {
   /** The caller's promise. */
   readonly result: CancelablePromise<T>;
-  /** Fulfils the result; ignored once settled. */
+  /** Fulfils the result; ignored once settled. A method: call it on this object. */
   resolve(value: T): void;
-  /** Rejects the result; an error whose `isCanceled` is `true` marks it cancelled. Ignored once settled. */
+  /** Rejects the result; an error whose `isCanceled` is `true` marks it cancelled. Ignored once settled. A method: call it on this object. */
   reject(error: unknown): void;
 }
 
@@ -38,54 +41,64 @@ class FlowResult<T> extends PCancelable<T> implements CancelablePromise<T> {
   /** An own, bound function, so `const { cancel } = result` works too. */
   override readonly cancel: (reason?: unknown) => void;
 
-  constructor(executor: ConstructorParameters<typeof PCancelable<T>>[0], onCancel: (reason: unknown) => void) {
+  constructor(executor: ConstructorParameters<typeof PCancelable<T>>[0], cancel: (reason?: unknown) => void) {
     super(executor);
-    this.cancel = (reason) => onCancel(reason);
+    this.cancel = cancel;
   }
 }
 
 const noop = (): void => {};
 
 /**
- * Makes a flow's result: a PCancelable whose `cancel(reason)` calls
- * `onCancel(reason)` once, while the result is pending. The flow then settles
+ * Makes a flow's result: a PCancelable whose `cancel` is `onCancel` (so
+ * `onCancel` must work unbound, and do nothing once the flow has ended, as a
+ * flow machine's terminal state does with every input). The flow then settles
  * it, with `reject(new PollCancelledError(reason))` when it ends cancelled (or
  * with its token or another error when it had already ended otherwise). The
  * result counts as cancelled (`isCanceled`) exactly when it rejects with an
  * error whose `isCanceled` is `true`, so every way of cancelling a flow ends
  * the same way. It never causes an unhandled rejection.
- * @param onCancel - Cancels the flow.
+ * @param onCancel - Cancels the flow with `reason`.
  * @internal
  */
 export function cancelableResult<T>(onCancel: (reason: unknown) => void): SettleableResult<T> {
-  let pending = true;
-  let settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
-  const result = new FlowResult<T>(
-    (resolve, reject, onCancelHandlers) => {
-      // The flow rejects with its own error; p-cancelable's cancel() then only records the cancellation.
-      onCancelHandlers.shouldReject = false;
-      settle = { resolve, reject };
-    },
-    (reason) => {
-      if (!pending) return;
-      pending = false;
-      onCancel(reason);
-    },
-  );
-  // A result nobody awaits must not reject unhandled: the rejection is also reported as a terminal event.
-  result.then(undefined, noop);
-  return {
-    result,
-    resolve(value) {
-      pending = false;
-      settle.resolve(value);
-    },
-    reject(error) {
-      pending = false;
-      if (isCancelError(error)) PCancelable.prototype.cancel.call(result);
-      settle.reject(error);
-    },
-  };
+  return new Settleable<T>(onCancel);
+}
+
+/**
+ * {@link cancelableResult}'s result and its two settling functions. A class,
+ * so that a flow waiting for its token holds one object and the functions
+ * p-cancelable hands out, not a closure per function: a service may hold
+ * many pending flows.
+ */
+class Settleable<T> implements SettleableResult<T> {
+  readonly result: FlowResult<T>;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(onCancel: (reason: unknown) => void) {
+    this.result = new FlowResult<T>(
+      (resolve, reject, onCancelHandlers) => {
+        // The flow rejects with its own error; p-cancelable's cancel() then only records the cancellation.
+        onCancelHandlers.shouldReject = false;
+        this.#resolve = resolve;
+        this.#reject = reject;
+      },
+      onCancel,
+    );
+  }
+
+  resolve(value: T): void {
+    this.#resolve(value);
+  }
+
+  reject(error: unknown): void {
+    if (isCancelError(error)) PCancelable.prototype.cancel.call(this.result);
+    this.#reject(error);
+    // A result nobody awaits must not reject unhandled (the rejection is also reported as a terminal event).
+    // A handler attached in the same turn as the rejection counts as handled, so none is held while pending.
+    this.result.then(undefined, noop);
+  }
 }
 
 /** p-cancelable's convention: a cancellation error says `isCanceled`. */

@@ -14,6 +14,7 @@ import {
   pollToken,
   systemClock,
   TransportError,
+  classifyTokenResponse,
   type TokenSet,
 } from '../../src/index.js';
 import { ManualClock, flushCallbacks, scriptedTransport, type ScriptStep } from '../../src/testing.js';
@@ -318,6 +319,22 @@ describe('pollToken', () => {
       expect(signals[0]!.reason).toBe(reason);
       await expect(poll.result).rejects.toMatchObject({ name: 'PollCancelledError', cause: reason });
       expect(clock.pendingTimers).toBe(0);
+    });
+
+    test('when a grant arrives after a cancel (a transport that ignores its signal), the classifier never reads it', async () => {
+      // Arrange: a transport that answers with a grant a second later, whatever its signal says.
+      const clock = new ManualClock();
+      const transport = (): Promise<ScriptStep> => new Promise((resolve) => clock.setTimeout(() => resolve(grant), 1000));
+      const classify = vi.fn(classifyTokenResponse);
+      const poll = pollToken({ transport, clock, classify, expiresInSeconds: 600, firstPoll: 'immediate' });
+      await flushCallbacks();
+      // Act
+      poll.cancel('stop');
+      await clock.advance(2000);
+      // Assert
+      await expect(poll.result).rejects.toBeInstanceOf(PollCancelledError);
+      expect(classify).not.toHaveBeenCalled();
+      expect(poll.state.status).toBe('cancelled');
     });
 
     test('when cancel() is called after the flow settled, nothing changes', async () => {
