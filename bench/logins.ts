@@ -1,6 +1,6 @@
 /**
  * Suite 4 (requests per login): whole `loginWithDeviceFlow` logins against
- * the emulator (tokenpoll/testing) over loopback HTTP, the user approving
+ * the emulator (tokenpoll/testing/emulator) over loopback HTTP, the user approving
  * some time after the code is shown, and the requests the emulator received.
  * Time is virtual on both sides (one ManualClock, which the emulator reads
  * too), so the counts do not depend on the machine's speed: the clock jumps
@@ -9,7 +9,8 @@
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import { loginWithDeviceFlow, type TokenSet } from '../src/index.js';
-import { ManualClock, startEmulator } from '../src/testing.js';
+import { ManualClock } from '../src/testing.js';
+import { startEmulator } from '../src/testing-emulator.js';
 import { table, verdict } from './report.js';
 
 /** The logins: the interval the server announces and enforces, and when the user approves (after the code is shown). */
@@ -105,7 +106,7 @@ export function loginsSection(measurements: readonly LoginMeasurement[]): string
   return [
     '## 4. Requests per login, against the emulator',
     '',
-    "Workload: `loginWithDeviceFlow` with explicit endpoints (no discovery) against the emulator of tokenpoll/testing over loopback HTTP (bench/logins.ts). The emulator announces and enforces the interval (a poll that comes too early gets `slow_down`); the user approves some time after the code is shown. Time is virtual on both sides (one ManualClock, read by the emulator too), so the counts do not depend on the machine's speed.",
+    "Workload: `loginWithDeviceFlow` with explicit endpoints (no discovery) against the emulator of tokenpoll/testing/emulator over loopback HTTP (bench/logins.ts). The emulator announces and enforces the interval (a poll that comes too early gets `slow_down`); the user approves some time after the code is shown. Time is virtual on both sides (one ManualClock, read by the emulator too), so the counts do not depend on the machine's speed.",
     '',
     table(
       ['interval s', 'approval after s', 'outcome', 'requests', '⌈approval / interval⌉ + 1', 'device authorization + polls', 'slow_down'],

@@ -10,7 +10,7 @@
  * Run: `npm run build && node examples/aws-sso-emulator.ts` (Node 22.18 or later).
  */
 import { loginWithAwsSso, memoryRegistrationCache } from 'tokenpoll';
-import { startEmulator } from 'tokenpoll/testing';
+import { startEmulator } from 'tokenpoll/testing/emulator';
 
 // The emulator plays the user too: it approves each code at its second CreateToken poll.
 const emulator = await startEmulator({ intervalSeconds: 0.1, approveOnPoll: 2 });

@@ -8,7 +8,7 @@
  * Run: `npm run build && node examples/custom-transport.ts` (Node 22.18 or later).
  */
 import { DEVICE_CODE_GRANT_TYPE, pollToken, readHttpResponse, type TokenTransport } from 'tokenpoll';
-import { startEmulator } from 'tokenpoll/testing';
+import { startEmulator } from 'tokenpoll/testing/emulator';
 
 // It approves the code at the second request (the user's part, here played by the emulator).
 const emulator = await startEmulator({ intervalSeconds: 0.2, approveOnPoll: 2 });

@@ -12,7 +12,7 @@
  * Run: `npm run build && node examples/events.ts` (Node 22.18 or later).
  */
 import { exponentialBackoff, loginWithDeviceFlow } from 'tokenpoll';
-import { startEmulator } from 'tokenpoll/testing';
+import { startEmulator } from 'tokenpoll/testing/emulator';
 
 const emulator = await startEmulator({ intervalSeconds: 0.1, approveOnPoll: 2 });
 emulator.inject({ type: 'server_error', status: 502 });

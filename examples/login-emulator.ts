@@ -9,7 +9,7 @@
  * or all examples at once with `npx vitest run test/examples.test.ts`.
  */
 import { isTokenPollError, loginWithDeviceFlow } from 'tokenpoll';
-import { startEmulator } from 'tokenpoll/testing';
+import { startEmulator } from 'tokenpoll/testing/emulator';
 
 const emulator = await startEmulator({ intervalSeconds: 0.2 });
 try {

@@ -12,7 +12,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { pollToken, type TokenSet } from 'tokenpoll';
-import { deviceFlowArbitraries, ManualClock, scriptedTransport, simulateFlow } from 'tokenpoll/testing';
+import { ManualClock, scriptedTransport, simulateFlow } from 'tokenpoll/testing';
+import { deviceFlowArbitraries } from 'tokenpoll/testing/arbitraries';
 
 const token: TokenSet = { accessToken: 'test-token', tokenType: 'Bearer', raw: {} };
 

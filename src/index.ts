@@ -2,8 +2,10 @@
  * tokenpoll: a resilient polling and retry engine for OAuth device-flow tokens
  * (RFC 8628, AWS IAM Identity Center).
  *
- * The testing kit (virtual clock, scripted transport, arbitraries) is in
- * `tokenpoll/testing`, kept apart so production bundles leave it out.
+ * The testing kit (virtual clock, scripted transport, simulator) is in
+ * `tokenpoll/testing`, kept apart so production bundles leave it out; the
+ * fast-check arbitraries are in `tokenpoll/testing/arbitraries` and the
+ * emulator (Node) in `tokenpoll/testing/emulator`.
  * @module tokenpoll
  */
 

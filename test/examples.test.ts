@@ -76,7 +76,7 @@ describe('examples', () => {
     );
     await writeFile(
       join(work, 'package.json'),
-      JSON.stringify({ name: 'tokenpoll', type: 'module', exports: { '.': './src/index.js', './testing': './src/testing.js', './node': './src/node.js' } }),
+      JSON.stringify({ name: 'tokenpoll', type: 'module', exports: { '.': './src/index.js', './testing': './src/testing.js', './testing/arbitraries': './src/testing-arbitraries.js', './testing/emulator': './src/testing-emulator.js', './node': './src/node.js' } }),
     );
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     compiled = run(process.execPath, [tsc, '-p', join(work, 'tsconfig.json')], { cwd: root }).then(

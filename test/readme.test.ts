@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE, loginWithDeviceFlow, pollToken, readHttpResponse, startDeviceLogin, type StateChangeEvent, type TokenSet } from '../src/index.js';
-import { deviceFlowArbitraries, ManualClock, scriptedTransport, simulateFlow, startEmulator } from '../src/testing.js';
+import { ManualClock, scriptedTransport, simulateFlow } from '../src/testing.js';
+import { deviceFlowArbitraries } from '../src/testing-arbitraries.js';
+import { startEmulator } from '../src/testing-emulator.js';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -121,7 +123,7 @@ describe('README', () => {
 const GIVEN: ReadonlyArray<readonly [name: string, declaration: string]> = [
   ['login', "declare const login: import('tokenpoll').LoginHandle;"],
   ['startDeviceAuthorization', 'declare function startDeviceAuthorization(): Promise<{ device_code: string; user_code: string; verification_uri: string; interval: number; expires_in: number }>;'],
-  ['startEmulator', "import { startEmulator } from 'tokenpoll/testing';"],
+  ['startEmulator', "import { startEmulator } from 'tokenpoll/testing/emulator';"],
   ['loginWithDeviceFlow', "import { loginWithDeviceFlow } from 'tokenpoll';"],
 ];
 

@@ -84,7 +84,7 @@ const AWS_CODES: Record<string, [number, string]> = {
  * @example
  * ```ts
  * import fc from 'fast-check';
- * import { deviceFlowArbitraries } from 'tokenpoll/testing';
+ * import { deviceFlowArbitraries } from 'tokenpoll/testing/arbitraries';
  * const { script } = deviceFlowArbitraries(fc);
  * fc.assert(fc.asyncProperty(script, async (steps) => { ... }));
  * ```

@@ -26,7 +26,7 @@ const ALLOWED_IMPORTS = {
 } as const satisfies Record<string, readonly string[]>;
 
 /** The entry files: they may import anything, and nothing in src/ imports them (that would be a way round the matrix). */
-const ENTRY_FILES = ['index.ts', 'node.ts', 'testing.ts'];
+const ENTRY_FILES = ['index.ts', 'node.ts', 'testing.ts', 'testing-arbitraries.ts', 'testing-emulator.ts'];
 
 /** The npm packages src/ uses, and the folders that may use each one. */
 const ALLOWED_PACKAGES: Record<string, readonly Folder[]> = {
@@ -38,7 +38,11 @@ const ALLOWED_PACKAGES: Record<string, readonly Folder[]> = {
 };
 
 /** Only these may import `node:*` modules (or reference Node's types): everything else runs wherever fetch does. */
-const NODE_ONLY = ['node/', 'cli/', 'testing/emulator/', 'node.ts'];
+const NODE_ONLY = ['node/', 'cli/', 'testing/emulator/', 'node.ts', 'testing-emulator.ts'];
+
+/** The entry points a browser bundles: nothing they reach, through any chain of imports, is Node-only or an optional peer. */
+const BROWSER_ENTRY_FILES = ['index.ts', 'testing.ts'];
+const OPTIONAL_PEERS = ['fast-check', '@aws-sdk/client-sso-oidc'];
 
 /** What the pure layers never touch: a clock, a random source, a timer or the network. */
 const IMPURE_GLOBALS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'queueMicrotask', 'performance', 'crypto', 'fetch', 'XMLHttpRequest', 'WebSocket', 'AbortController'];
@@ -98,6 +102,14 @@ describe('architecture', () => {
     });
   });
 
+  describe('should keep the browser-safe entry points free of Node and optional peers', () => {
+    test.each(BROWSER_ENTRY_FILES)('when everything %s reaches is listed', (entry) => {
+      const reached = reachableFrom(entry);
+      expect(reached.files.filter((file) => NODE_ONLY.some((prefix) => file.startsWith(prefix)))).toEqual([]);
+      expect(reached.packages.filter((name) => name.startsWith('node:') || OPTIONAL_PEERS.includes(packageName(name)))).toEqual([]);
+    });
+  });
+
   describe('should never poll with setInterval', () => {
     test.each(sourceFiles)('when %s is read', (file) => {
       expect(impureReads(file).filter((name) => name === 'setInterval')).toEqual([]);
@@ -117,6 +129,22 @@ function folderOf(file: string): string {
 function packageName(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** The src/ files an entry file reaches through its relative imports (type-only ones too), and the packages they import. */
+function reachableFrom(entry: string): { files: string[]; packages: string[] } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (files.has(file)) return;
+    files.add(file);
+    for (const specifier of importsOf(file)) {
+      if (specifier.startsWith('.')) visit(posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.js$/, '.ts'));
+      else packages.add(specifier);
+    }
+  };
+  visit(entry);
+  return { files: [...files].sort(), packages: [...packages].sort() };
 }
 
 /** Every module specifier of a file: static imports and re-exports (type-only ones too) and dynamic `import()`s, comments ignored. */

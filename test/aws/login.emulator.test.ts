@@ -11,7 +11,7 @@ import {
   type AwsSsoToken,
   type LoginEvents,
 } from '../../src/index.js';
-import type { Emulator } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing-emulator.js';
 import { delay, fastClock, requestLog, scenarioTable, summarise, useEmulator } from './helpers/emulator.js';
 
 const start = useEmulator();

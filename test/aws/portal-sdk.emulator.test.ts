@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sso';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loginWithAwsSso } from '../../src/index.js';
-import type { Emulator } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing-emulator.js';
 import { useEmulator } from './helpers/emulator.js';
 
 const start = useEmulator();

@@ -11,7 +11,8 @@ import {
   type RetryEvent,
 } from '../../src/index.js';
 import { createSsoTokenSource } from '../../src/node.js';
-import { ManualClock, type Emulator } from '../../src/testing.js';
+import { ManualClock } from '../../src/testing.js';
+import { type Emulator } from '../../src/testing-emulator.js';
 import { awsLogin, REGION, refreshCount, settleWithRealIo, START_URL, writeSession } from '../helpers/aws-session.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useEmulator } from './helpers/emulator.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AccessDeniedError, refreshAwsToken, registerAwsClient, startAwsDeviceAuthorization, loginWithAwsSso, memoryRegistrationCache, type RetryEvent } from '../../src/index.js';
-import type { Emulator } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing-emulator.js';
 import { fastClock, requestLog, scenarioTable, summarise, useEmulator } from './helpers/emulator.js';
 
 const start = useEmulator();

@@ -1,7 +1,7 @@
 import { CreateTokenCommand } from '@aws-sdk/client-sso-oidc';
 import { describe, expect, test } from 'vitest';
 import { LostGrantError, OAuthError, awsSdkTokenTransport, classifyTokenResponse, pollToken, type Classifier } from '../../src/index.js';
-import type { EmulatorFault } from '../../src/testing.js';
+import type { EmulatorFault } from '../../src/testing-emulator.js';
 import { fastClock, requestLog, scenarioTable, summarise, useEmulator } from './helpers/emulator.js';
 import { AWS_ERROR_NAMESPACE, oneRouteServer, sdkLogin, useSdkClients } from './helpers/sdk.js';
 

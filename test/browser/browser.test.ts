@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/testing.js';
+import { startEmulator, type Emulator } from '../../src/testing-emulator.js';
 import { chromiumMissing, withBrowser } from '../helpers/browser.js';
 import type { BrowserLoginOutcome } from './app.js';
 

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromProcess } from '@aws-sdk/credential-provider-process';
 import { describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing-emulator.js';
 import { ssoCachePath, withFileLock } from '../../src/node.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';

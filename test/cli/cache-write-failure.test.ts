@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../src/index.js';
 import { readSsoTokenCache, ssoCachePath } from '../../src/node.js';
-import type { EmulatorOptions } from '../../src/testing.js';
+import type { EmulatorOptions } from '../../src/testing-emulator.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { jsonOut, runCli, startCli } from './run-cli.js';

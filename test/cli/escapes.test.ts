@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { jsonLine, neutralize } from '../../src/cli/safe-text.js';
 import { Terminal } from '../../src/cli/terminal.js';
-import type { EmulatorOptions } from '../../src/testing.js';
+import type { EmulatorOptions } from '../../src/testing-emulator.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useHostileServers, rfc8628Routes } from './hostile-server.js';

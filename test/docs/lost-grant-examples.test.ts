@@ -55,7 +55,7 @@ describe('every published example that reads a token response', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'tokenpoll-docs-'));
     await writeFile(join(work, 'runner.mjs'), RUNNER);
-    await writeFile(join(work, 'testing.mjs'), testingWithLostBody());
+    await writeFile(join(work, 'emulator.mjs'), emulatorWithLostBody());
     server = await startCuttingServer();
   });
 
@@ -85,7 +85,7 @@ describe('every published example that reads a token response', () => {
   test.each(programs.map((p) => [p.id, p] as const))('should end LostGrantError after one token request: %s', async (_, example) => {
     // Arrange
     const file = join(work, `${slug(example.id)}.mjs`);
-    await writeFile(file, await compile(example.code, pathToFileURL(join(work, 'testing.mjs')).href));
+    await writeFile(file, await compile(example.code, pathToFileURL(join(work, 'emulator.mjs')).href));
     // Act
     const { stdout, stderr } = await runNode([file]);
     // Assert
@@ -151,10 +151,16 @@ export const __outcome = await (
 `;
 }
 
-/** TypeScript to an ES module, with `tokenpoll` mapped to dist/. */
-async function compile(code: string, testing = dist('testing.js')): Promise<string> {
+/** TypeScript to an ES module, with `tokenpoll` and its subpaths mapped to dist/ (`tokenpoll/testing/emulator` to `emulator`). */
+async function compile(code: string, emulator = dist('testing-emulator.js')): Promise<string> {
   const { code: js } = await transform(code, { loader: 'ts', format: 'esm', target: 'node20' });
-  return js.replaceAll(/from\s*["']tokenpoll\/testing["']/g, `from ${JSON.stringify(testing)}`).replaceAll(/from\s*["']tokenpoll["']/g, `from ${JSON.stringify(dist('index.js'))}`);
+  const targets: Record<string, string> = {
+    tokenpoll: dist('index.js'),
+    'tokenpoll/testing': dist('testing.js'),
+    'tokenpoll/testing/arbitraries': dist('testing-arbitraries.js'),
+    'tokenpoll/testing/emulator': emulator,
+  };
+  return js.replaceAll(/from\s*["'](tokenpoll(?:\/[\w/]+)?)["']/g, (match, name: string) => (targets[name] === undefined ? match : `from ${JSON.stringify(targets[name])}`));
 }
 
 async function runNode(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
@@ -193,11 +199,11 @@ console.log('__OUTCOME__ ' + JSON.stringify({ name: outcome?.name, code: outcome
 process.exit(0);
 `;
 
-/** tokenpoll/testing, but every emulator cuts its first token answer mid-body, and says how many token requests it got. */
-function testingWithLostBody(): string {
+/** tokenpoll/testing/emulator, but every emulator cuts its first token answer mid-body, and says how many token requests it got. */
+function emulatorWithLostBody(): string {
   return `
-export * from ${JSON.stringify(dist('testing.js'))};
-import { startEmulator as start } from ${JSON.stringify(dist('testing.js'))};
+export * from ${JSON.stringify(dist('testing-emulator.js'))};
+import { startEmulator as start } from ${JSON.stringify(dist('testing-emulator.js'))};
 export async function startEmulator(options) {
   const emulator = await start(options);
   emulator.inject({ type: 'lost_body' });

@@ -1,7 +1,7 @@
 import { AccessDeniedException, SSOOIDCClient, SlowDownException, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
 import { describe, expect, test } from 'vitest';
 import { ConfigurationError } from '../../src/errors/index.js';
-import type { EmulatorFault } from '../../src/testing.js';
+import type { EmulatorFault } from '../../src/testing-emulator.js';
 import { AWS_ERROR_NAMESPACE, authorizeAws, pollAws, postJson, useEmulator } from './helpers.js';
 
 const start = useEmulator();

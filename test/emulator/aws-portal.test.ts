@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigurationError } from '../../src/index.js';
-import { ManualClock, startEmulator, type Emulator } from '../../src/testing.js';
+import { ManualClock } from '../../src/testing.js';
+import { startEmulator, type Emulator } from '../../src/testing-emulator.js';
 import { authorizeAws, call, pollAws, postJson, useEmulator, type Answer } from './helpers.js';
 
 const start = useEmulator();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { EmulatorOptions } from '../../src/testing.js';
+import type { EmulatorOptions } from '../../src/testing-emulator.js';
 import { authorizeRfc, pollRfc, postForm, useEmulator } from './helpers.js';
 
 const start = useEmulator();

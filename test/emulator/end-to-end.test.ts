@@ -4,7 +4,7 @@ import { AccessDeniedError } from '../../src/errors/index.js';
 import type { PollEvents } from '../../src/runtime/events.js';
 import { pollToken, type PollHandle } from '../../src/runtime/poller.js';
 import { httpRequest } from '../../src/transports/http.js';
-import type { Emulator, EmulatorOptions } from '../../src/testing.js';
+import type { Emulator, EmulatorOptions } from '../../src/testing-emulator.js';
 import { authorizeAws, authorizeRfc, DEVICE_CODE_GRANT, useEmulator } from './helpers.js';
 
 const start = useEmulator();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigurationError } from '../../src/errors/index.js';
-import type { EmulatorFault } from '../../src/testing.js';
+import type { EmulatorFault } from '../../src/testing-emulator.js';
 import { authorizeAws, authorizeRfc, call, pollAws, pollRfc, useEmulator } from './helpers.js';
 
 const start = useEmulator();

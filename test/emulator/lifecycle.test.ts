@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { startEmulator } from '../../src/testing.js';
+import { startEmulator } from '../../src/testing-emulator.js';
 import { authorizeRfc, DEVICE_CODE_GRANT, pollRfc, postJson, useEmulator } from './helpers.js';
 
 const start = useEmulator();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isTokenPollError, readHttpResponse } from '../../src/index.js';
-import { ManualClock, type EmulatorPoll } from '../../src/testing.js';
+import { ManualClock } from '../../src/testing.js';
+import { type EmulatorPoll } from '../../src/testing-emulator.js';
 import { authorizeAws, authorizeRfc, pollAws, pollRfc, useEmulator } from './helpers.js';
 
 /**

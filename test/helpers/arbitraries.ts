@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { deviceFlowArbitraries } from '../../src/testing.js';
+import { deviceFlowArbitraries } from '../../src/testing-arbitraries.js';
 
 /**
  * The shared arbitraries: the public ones from tokenpoll/testing, with the hard cases on (lost

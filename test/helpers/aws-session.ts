@@ -1,6 +1,7 @@
 import { loginWithAwsSso, type AwsSsoToken } from '../../src/index.js';
 import { ssoCacheEntryFromToken, ssoCachePath, writeSsoTokenCache, type SsoTokenCacheEntry } from '../../src/node.js';
-import type { Emulator, ManualClock } from '../../src/testing.js';
+import type { ManualClock } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing-emulator.js';
 
 export const START_URL = 'https://d-1234567890.awsapps.com/start';
 export const REGION = 'us-east-1';

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing-emulator.js';
 
 /** Starts emulators that are closed after each test. */
 export function useEmulator(): (options?: EmulatorOptions) => Promise<Emulator> {

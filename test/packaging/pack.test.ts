@@ -4,13 +4,16 @@
  * node_modules) in the OS temp folder, as on a fresh clone: its prepack
  * cleans and builds there, so the repo's dist/, which other tests run
  * meanwhile, is never rewritten. A fresh project beside it installs the
- * tarball, with its dependencies from the npm registry (cache first), plus
- * fast-check, the optional peer whose types the testing kit names. The
+ * tarball, with its dependencies from the npm registry (cache first), and
+ * without fast-check, the optional peer that only
+ * `tokenpoll/testing/arbitraries` needs: a user who never installs it must
+ * still compile (strict, no skipLibCheck) and run everything else. The
  * project then imports the package as ESM, requires it from CommonJS (Node's
  * require(esm), unflagged since 20.19), compiles against its types with the
- * repo's TypeScript, and runs its bin; publint and are-the-types-wrong check
- * the tarball. One pack and one install per run; nothing is written in the
- * repo, and everything is removed afterwards.
+ * repo's TypeScript, bundles the browser-safe entry points for the browser
+ * with esbuild, and runs its bin; publint and are-the-types-wrong check the
+ * tarball. One pack and one install per run; nothing is written in the repo,
+ * and everything is removed afterwards.
  *
  * are-the-types-wrong runs with its `esm-only` profile: tokenpoll is ESM
  * only, so the two resolutions that profile leaves out do not apply as attw
@@ -23,10 +26,11 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
@@ -97,8 +101,7 @@ describe('package', () => {
     app = join(work, 'app');
     await mkdir(app);
     for (const [name, text] of Object.entries(PROJECT_FILES)) await writeFile(join(app, name), text);
-    const fastCheck = (JSON.parse(readFileSync(join(root, 'node_modules/fast-check/package.json'), 'utf8')) as { version: string }).version;
-    await mustRun('npm', ['install', tarball, `fast-check@${fastCheck}`, '--no-audit', '--no-fund', '--prefer-offline'], app);
+    await mustRun('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], app);
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -113,7 +116,9 @@ describe('package', () => {
         ...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target))),
         ...Object.values(manifest.bin),
       ].map((target) => posix.normalize(target));
-      expect(targets).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'dist/cli/main.js']));
+      expect(targets).toEqual(
+        expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'dist/testing-arbitraries.js', 'dist/testing-emulator.js', 'dist/node.js', 'dist/cli/main.js']),
+      );
       expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', ...targets]));
       for (const js of files.filter((file) => file.startsWith('dist/') && file.endsWith('.js'))) expect(files, `${js} has types`).toContain(js.replace(/\.js$/, '.d.ts'));
     });
@@ -169,6 +174,36 @@ describe('package', () => {
 
       expect(result.stdout + result.stderr).toBe('');
       expect(result.code).toBe(0);
+    });
+
+    test('when fast-check is not installed, only tokenpoll/testing/arbitraries fails to compile, and for that reason alone', async () => {
+      const result = await command(process.execPath, [tsc, '-p', 'tsconfig.arbitraries.json'], app);
+
+      expect(existsSync(join(app, 'node_modules/fast-check'))).toBe(false);
+      expect(result.code).not.toBe(0);
+      const errors = (result.stdout + result.stderr).split('\n').filter((line) => /error TS/.test(line));
+      expect(errors.length, errors.join('\n')).toBeGreaterThan(0);
+      for (const error of errors) expect(error).toMatch(/TS2307: Cannot find module 'fast-check'/);
+    });
+
+    test('when esbuild bundles tokenpoll and tokenpoll/testing for the browser, no Node module or optional peer is pulled in, and the bundle runs the flow', async () => {
+      const result = await build({ absWorkingDir: app, entryPoints: ['browser.mjs'], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.filter((input) => /^node:|fast-check|testing-emulator|testing-arbitraries|\/dist\/(node|cli|testing\/emulator)\//.test(input))).toEqual([]);
+      expect(inputs).toEqual(expect.arrayContaining(['node_modules/tokenpoll/dist/index.js', 'node_modules/tokenpoll/dist/testing.js']));
+      const bundle = result.outputFiles[0]!.text;
+      expect(bundle).not.toMatch(/\bfrom\s*["']node:|\bimport\(\s*["']node:|require\(\s*["']node:/);
+      await writeFile(join(app, 'browser.bundle.mjs'), bundle);
+      const run = await command(process.execPath, ['browser.bundle.mjs'], app);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(run.stdout)).toEqual(EXPECTED_FLOW);
+    });
+
+    test('when esbuild bundles tokenpoll/testing/emulator for the browser, it fails on node:http (the check above can fail)', async () => {
+      const bundling = build({ absWorkingDir: app, stdin: { contents: "export { startEmulator } from 'tokenpoll/testing/emulator';", resolveDir: app }, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+
+      await expect(bundling).rejects.toThrow(/node:http/);
     });
 
     test('when its bin runs through npx, --help exits 0 and --version prints the packed version', async () => {
@@ -251,7 +286,8 @@ ${FLOW}
 })().catch((error) => { console.error(error); process.exitCode = 1; });
 `,
   'check.ts': `import { pollToken, isTokenPollError, type PollHandle, type TokenSet } from 'tokenpoll';
-import { ManualClock, scriptedTransport, startEmulator, type Emulator } from 'tokenpoll/testing';
+import { ManualClock, scriptedTransport, simulateFlow, seededRandom, type ScriptStep } from 'tokenpoll/testing';
+import { startEmulator, type Emulator } from 'tokenpoll/testing/emulator';
 import { ssoCacheKey } from 'tokenpoll/node';
 
 const clock = new ManualClock();
@@ -260,8 +296,20 @@ export const accessToken: Promise<string> = poll.result.then((token) => token.ac
 export const failed = (error: unknown): boolean => isTokenPollError(error);
 export const emulator: Promise<Emulator> = startEmulator({ intervalSeconds: 1 });
 export const key: string = ssoCacheKey({ startUrl: 'https://example.awsapps.com/start' });
+export const steps: readonly ScriptStep[] = [{ type: 'authorization_pending' }];
+export const random: () => number = seededRandom(1);
+export const simulated: string = simulateFlow({ config: { interval: 5, expiresIn: 900 }, script: [{ type: 'authorization_pending' }] }).state.status;
 // @ts-expect-error a poll needs a transport: the types are real, not any
 pollToken({ clock, expiresInSeconds: 900 });
+`,
+  'browser.mjs': `import { pollToken } from 'tokenpoll';
+import { ManualClock, scriptedTransport } from 'tokenpoll/testing';
+${FLOW}
+console.log(JSON.stringify(flow));
+`,
+  'arbitraries.ts': `import { deviceFlowArbitraries } from 'tokenpoll/testing/arbitraries';
+
+export const build: typeof deviceFlowArbitraries = deviceFlowArbitraries;
 `,
   'check.cts': `import tokenpoll = require('tokenpoll');
 import testing = require('tokenpoll/testing');
@@ -277,12 +325,13 @@ tokenpoll.pollToken({ clock, expiresInSeconds: 900 });
       ['nodenext', 'nodenext', 'check.ts'],
       ['bundler', 'esnext', 'check.ts'],
       ['cjs', 'nodenext', 'check.cts'],
+      ['arbitraries', 'nodenext', 'arbitraries.ts'],
     ].map(([name, module, file]) => [
       `tsconfig.${name}.json`,
       JSON.stringify({
         compilerOptions: {
           module,
-          moduleResolution: name === 'cjs' ? 'nodenext' : name,
+          moduleResolution: name === 'cjs' || name === 'arbitraries' ? 'nodenext' : name,
           target: 'es2022',
           lib: ['es2022', 'dom'],
           types: [],

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { classifyTokenResponse } from '../../src/index.js';
-import { deviceFlowArbitraries, type ScriptStep } from '../../src/testing.js';
+import { type ScriptStep } from '../../src/testing.js';
+import { deviceFlowArbitraries } from '../../src/testing-arbitraries.js';
 
 /** What the default classifier makes of a step; `hang` for one that never answers. */
 function classified(step: ScriptStep): string {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { LostGrantError, ResponseTooLargeError, RetriesExhaustedError, type RetryEvent, type TokenSet } from '../../src/index.js';
-import { startEmulator, type Emulator, type EmulatorFault } from '../../src/testing.js';
+import { startEmulator, type Emulator, type EmulatorFault } from '../../src/testing-emulator.js';
 import { reasonOf, runEmulatorLogin, type EmulatorRun } from './emulator-login.js';
 import { outcomeOf, scenarioTable } from './scenarios.js';
 

@@ -1,5 +1,5 @@
 import { constantBackoff, loginWithDeviceFlow, type DeviceFlowLoginSettings, type LoginHandle, type TokenSet } from '../../src/index.js';
-import type { Emulator } from '../../src/testing.js';
+import type { Emulator } from '../../src/testing-emulator.js';
 import { recordEvents, type RecordedLoginEvent } from './record-events.js';
 
 /** What the test does as "the user", and when. */

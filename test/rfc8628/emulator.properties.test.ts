@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect } from 'vitest';
 import { LostGrantError, type SlowDownEvent, type TokenSet } from '../../src/index.js';
-import { startEmulator, type EmulatorFault } from '../../src/testing.js';
+import { startEmulator, type EmulatorFault } from '../../src/testing-emulator.js';
 import { runEmulatorLogin } from './emulator-login.js';
 import { scenarioTable } from './scenarios.js';
 

@@ -9,7 +9,8 @@ import {
   type LoginEvents,
   type TokenSet,
 } from '../../src/index.js';
-import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing.js';
+import { ManualClock } from '../../src/testing.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/testing-emulator.js';
 import { reasonOf, runEmulatorLogin } from './emulator-login.js';
 import { outcomeOf, scenarioTable } from './scenarios.js';
 

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/testing.js';
+import { startEmulator, type Emulator } from '../../src/testing-emulator.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');

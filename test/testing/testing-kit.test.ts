@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { classifyTokenResponse, pollToken } from '../../src/index.js';
-import { ManualClock, ScriptExhaustedError, deviceFlowArbitraries, flushCallbacks, scriptedTransport, seededRandom } from '../../src/testing.js';
+import { ManualClock, ScriptExhaustedError, flushCallbacks, scriptedTransport, seededRandom } from '../../src/testing.js';
+import { deviceFlowArbitraries } from '../../src/testing-arbitraries.js';
 
 describe('ManualClock', () => {
   describe('should move only when told', () => {

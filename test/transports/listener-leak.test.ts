@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { awsTokenTransport, loginWithAwsSso, loginWithDeviceFlow, memoryRegistrationCache, registerAwsClient, requestDeviceAuthorization, startAwsDeviceAuthorization, tokenTransport, type LoginHandle } from '../../src/index.js';
-import { ManualClock, type Emulator } from '../../src/testing.js';
+import { ManualClock } from '../../src/testing.js';
+import { type Emulator } from '../../src/testing-emulator.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 // Issue 10, a listener leak: polling over HTTP at a short interval must not add a listener per request

@@ -34,7 +34,7 @@ import type { Emulator, EmulatorOptions, EmulatorRequest } from './types.js';
  * A login approved at its second poll (the first is answered
  * `authorization_pending`), however fast or slow the machine.
  * ```ts
- * import { startEmulator } from 'tokenpoll/testing';
+ * import { startEmulator } from 'tokenpoll/testing/emulator';
  * const emulator = await startEmulator({ intervalSeconds: 0.05, approveOnPoll: 2 });
  * try {
  *   const answer = await fetch(`${emulator.url}/device_authorization`, {

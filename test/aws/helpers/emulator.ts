@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { systemClock, type Clock } from '../../../src/index.js';
-import type { Emulator } from '../../../src/testing.js';
+import type { Emulator } from '../../../src/testing-emulator.js';
 
 export { useEmulator } from '../../helpers/use-emulator.js';
 

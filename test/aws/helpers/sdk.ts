@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand, type SSOOIDCClientConfig } from '@aws-sdk/client-sso-oidc';
 import { afterEach } from 'vitest';
 import { awsSdkTokenTransport, startDeviceLogin, type Clock, type DeviceLoginOptions, type LoginEvents, type LoginHandle, type TokenSet } from '../../../src/index.js';
-import type { Emulator } from '../../../src/testing.js';
+import type { Emulator } from '../../../src/testing-emulator.js';
 
 /** Makes SDK clients that are destroyed after each test. */
 export function useSdkClients(): (endpoint: string, config?: Partial<SSOOIDCClientConfig>) => SSOOIDCClient {
