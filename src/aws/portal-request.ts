@@ -47,7 +47,7 @@ export function sendPortalRequest(client: AwsClient, request: PortalRequest, acc
     request.operation,
     { url, method: 'GET', headers: { [BEARER_HEADER]: accessToken, accept: 'application/json' } },
     (response, _receivedAt, clock) => readPortalAnswer(request, response, clock, accessToken),
-    { ...client.retry, clock: client.clock, fetch: client.fetch, requestTimeoutMs: client.requestTimeoutMs, maxBodyBytes: client.maxBodyBytes, signal: request.signal },
+    { ...client.retry, clock: client.clock, fetch: client.fetch, requestTimeoutMs: client.requestTimeoutMs, maxBodyBytes: client.maxBodyBytes, userAgent: client.userAgent, signal: request.signal },
   );
 }
 

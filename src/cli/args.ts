@@ -18,8 +18,9 @@ export function parseCommand(command: string, args: readonly string[], options: 
     if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
     return { values: parsed.values as Values, positionals: parsed.positionals };
   } catch (error) {
+    // parseArgs says "Unknown option '--x'. To specify…": keep its first sentence, lower-cased like every other CLI message.
     const message = error instanceof Error ? error.message.split(/\.\s|\n/)[0]!.replace(/\.$/, '') : String(error);
-    throw new UsageError(`${message} (see 'tokenpoll ${command} --help')`);
+    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.slice(1)} (see 'tokenpoll ${command} --help')`);
   }
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { aws } from './commands/aws.js';
 import { demo } from './commands/demo.js';
 import { login } from './commands/login.js';
@@ -6,6 +5,7 @@ import { ExitCode, UsageError } from './exit-codes.js';
 import { errorJson } from './run-login.js';
 import { jsonLine } from './safe-text.js';
 import { Terminal } from './terminal.js';
+import { TOKENPOLL_VERSION } from '../transports/user-agent.js';
 import type { CliIo } from './io.js';
 
 /** @internal */
@@ -51,11 +51,11 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       return command === undefined ? ExitCode.usage : 0;
     }
     if (command === '-v' || command === '--version') {
-      io.stdout.write(`${version()}\n`);
+      io.stdout.write(`${TOKENPOLL_VERSION}\n`);
       return 0;
     }
     const run = commandNamed(command);
-    if (run === undefined) throw new UsageError(`unknown command '${command}' (see 'tokenpoll --help')`);
+    if (run === undefined) throw new UsageError(`unknown ${command.startsWith('-') ? 'option' : 'command'} '${command}' (see 'tokenpoll --help')`);
     return await run(rest, io);
   } catch (error) {
     // Only a mistake in the command line is a usage error; what a server or a file said is a failure (see withFlags).
@@ -73,9 +73,4 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
 /** The command a user-typed name stands for: only the commands themselves, never a name `Object.prototype` answers (`constructor`, `__proto__`). */
 function commandNamed(name: string | undefined): Command | undefined {
   return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-}
-
-function version(): string {
-  const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return json.version;
 }

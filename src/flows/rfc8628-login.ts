@@ -6,6 +6,7 @@ import { AUTHORIZATION_FIELDS, prepareDeviceAuthorization, sendDeviceAuthorizati
 import { discoverEndpoints, resolveServer, type ResolvedEndpoints, type ResolvedServer } from '../transports/rfc8628/discovery.js';
 import type { ClientOptions, OneShotOptions, ServerLocation } from '../transports/rfc8628/options.js';
 import { deviceCodeTransport, TOKEN_FIELDS, type ResolvedTokenEndpoint } from '../transports/rfc8628/token-transport.js';
+import { checkUserAgent } from '../transports/user-agent.js';
 import type { DeviceLoginOptions } from './device-login.js';
 import { LoginDriver } from './login-driver.js';
 import { resolveLoginPolicies, type LoginPolicies } from './login-setup.js';
@@ -108,6 +109,7 @@ function resolveDeviceFlowLogin(options: DeviceFlowLoginOptions): ResolvedDevice
   const tokenParameters = checkParameters(options.tokenParameters, 'tokenParameters', TOKEN_FIELDS);
   const server = resolveServer(options);
   const { fetch, requestTimeoutMs, maxBodyBytes, retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry } = options;
+  const userAgent = checkUserAgent(options.userAgent);
   const policies = resolveLoginPolicies(options);
   return Object.freeze({
     server,
@@ -116,7 +118,7 @@ function resolveDeviceFlowLogin(options: DeviceFlowLoginOptions): ResolvedDevice
     authorizationParameters,
     tokenParameters,
     validateIssuer: options.validateIssuer,
-    oneShot: Object.freeze({ fetch, clock: options.clock ?? systemClock, requestTimeoutMs, maxBodyBytes, retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry }),
+    oneShot: Object.freeze({ fetch, clock: options.clock ?? systemClock, requestTimeoutMs, maxBodyBytes, userAgent, retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry }),
     ...policies,
     signal: options.signal,
   });
@@ -124,6 +126,6 @@ function resolveDeviceFlowLogin(options: DeviceFlowLoginOptions): ResolvedDevice
 
 /** The token endpoint, resolved, for the endpoints found. */
 function tokenEndpointOf(login: ResolvedDeviceFlowLogin, endpoints: ResolvedEndpoints): ResolvedTokenEndpoint {
-  const { fetch, clock, requestTimeoutMs, maxBodyBytes } = login.oneShot;
-  return { url: endpoints.tokenEndpoint, client: login.client, parameters: login.tokenParameters, fetch, clock, requestTimeoutMs, maxBodyBytes };
+  const { fetch, clock, requestTimeoutMs, maxBodyBytes, userAgent } = login.oneShot;
+  return { url: endpoints.tokenEndpoint, client: login.client, parameters: login.tokenParameters, fetch, clock, requestTimeoutMs, maxBodyBytes, userAgent };
 }

@@ -22,8 +22,9 @@ export interface ManualClockOptions {
  *
  * @example
  * ```ts
- * import { pollToken } from 'tokenpoll';
+ * import { pollToken, type TokenSet } from 'tokenpoll';
  * import { ManualClock, scriptedTransport } from 'tokenpoll/testing';
+ * const token: TokenSet = { accessToken: 'at', raw: {} };
  * const clock = new ManualClock();
  * const transport = scriptedTransport([{ type: 'authorization_pending' }, { type: 'success', token }], { clock });
  * const poll = pollToken({ transport, clock, intervalSeconds: 5, expiresInSeconds: 900 });

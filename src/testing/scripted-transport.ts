@@ -80,7 +80,9 @@ export class ScriptExhaustedError extends Error {
  *
  * @example
  * ```ts
+ * import type { TokenSet } from 'tokenpoll';
  * import { ManualClock, scriptedTransport } from 'tokenpoll/testing';
+ * const token: TokenSet = { accessToken: 'at', raw: {} };
  * const clock = new ManualClock();
  * const transport = scriptedTransport(
  *   [{ type: 'authorization_pending' }, { fail: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }, { type: 'success', token }],

@@ -66,7 +66,7 @@ const ABORTED: TokenOutcome<never> = Object.freeze({ type: 'timeout', message: '
  * import { simulateFlow } from 'tokenpoll/testing';
  * const { state, requests } = simulateFlow({
  *   config: { interval: 5, expiresIn: 900 },
- *   script: [{ type: 'authorization_pending' }, { type: 'slow_down' }, { type: 'success', token }],
+ *   script: [{ type: 'authorization_pending' }, { type: 'slow_down' }, { type: 'success', token: { accessToken: 'at' } }],
  * });
  * state.status;                // 'granted'
  * requests.map((r) => r.at);   // [5000, 10000, 20000]

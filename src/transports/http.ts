@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock/clock.js';
 import type { HttpTokenResponse } from '../classify/http.js';
 import { checkSecureUrl, type SecureUrl } from './secure-url.js';
+import { withUserAgent } from './user-agent.js';
 
 /** The default cap on a response body: 1 MiB. @group Transports */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -11,8 +12,15 @@ export interface HttpRequestOptions {
   readonly url: string | URL;
   /** @defaultValue 'POST' */
   readonly method?: 'GET' | 'POST' | undefined;
-  /** Request headers. */
+  /** Request headers. A `user-agent` here replaces tokenpoll's. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Your own product token, sent before tokenpoll's: `'my-cli/1.2'` sends
+   * `User-Agent: my-cli/1.2 tokenpoll/<version>`. Browsers send their own
+   * User-Agent, so there neither is sent.
+   * @defaultValue none: `User-Agent: tokenpoll/<version>`
+   */
+  readonly userAgent?: string | undefined;
   /** The request body, already encoded. */
   readonly body?: string | undefined;
   /** Aborts the request (the driver's per-request signal, or the caller's). */
@@ -77,6 +85,7 @@ export async function sendHttpRequest(options: HttpRequestOptions & { readonly u
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const headers = withUserAgent(options.headers, options.userAgent);
   const controller = new AbortController();
   const outer = options.signal;
   const onAbort = (): void => controller.abort(outer?.reason);
@@ -85,7 +94,7 @@ export async function sendHttpRequest(options: HttpRequestOptions & { readonly u
   const timer = clock.setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs, { unref: true });
   try {
     const init: RequestInit = { method: options.method ?? 'POST', signal: controller.signal, redirect: 'manual' };
-    if (options.headers) init.headers = { ...options.headers };
+    if (headers) init.headers = { ...headers };
     if (options.body !== undefined) init.body = options.body;
     const response = await (options.fetch ?? globalThis.fetch)(url, init);
     try {

@@ -19,6 +19,7 @@ export interface OneShotSettings extends Pick<RetryOptions, 'clock' | 'signal' |
   readonly fetch?: typeof fetch | undefined;
   readonly requestTimeoutMs?: number | undefined;
   readonly maxBodyBytes?: number | undefined;
+  readonly userAgent?: string | undefined;
 }
 
 /** The request a one-shot call sends, before the settings add signal, clock, fetch and limits; its URL checked already. @internal */
@@ -108,7 +109,7 @@ export async function sendWithRetry<TResult>(
 ): Promise<TResult> {
   const clock = settings.clock ?? systemClock;
   const { signal, retries, backoff, random, maxRetryTimeMs, maxDelayMs, onRetry } = settings;
-  const http = { clock, fetch: settings.fetch, timeoutMs: settings.requestTimeoutMs, maxBodyBytes: settings.maxBodyBytes };
+  const http = { clock, fetch: settings.fetch, timeoutMs: settings.requestTimeoutMs, maxBodyBytes: settings.maxBodyBytes, userAgent: settings.userAgent };
   const where = displayUrl(request.url);
   const send = async (attemptSignal: AbortSignal): Promise<HttpTokenResponse> => {
     try {

@@ -65,7 +65,7 @@ describe('registerAwsClient', () => {
         {
           url: 'http://127.0.0.1:9/aws/client/register',
           path: '/aws/client/register',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': expect.stringMatching(/^tokenpoll\/\d+\.\d+\.\d+/) },
           body: { clientName: 'my-cli', clientType: 'public', scopes: ['sso:account:access'] },
         },
       ]);

@@ -46,7 +46,9 @@ describe('the tokenpoll CLI', () => {
       [['login', '--aws', '--start-url', START_URL, '--region', 'not a region'], /^tokenpoll: region/],
       [['demo', '--faults', 'gremlins'], /^tokenpoll: unknown fault 'gremlins'/],
       [['demo', '--interval', 'soon'], /^tokenpoll: --interval wants a number of seconds/],
-      [['demo', '--bogus'], /^tokenpoll: Unknown option '--bogus' \(see 'tokenpoll demo --help'\)\n$/],
+      [['demo', '--bogus'], /^tokenpoll: unknown option '--bogus' \(see 'tokenpoll demo --help'\)\n$/],
+      [['--frobnicate'], /^tokenpoll: unknown option '--frobnicate' \(see 'tokenpoll --help'\)\n$/],
+      [['demo', '--interval'], /^tokenpoll: option '--interval <value>' argument missing \(see 'tokenpoll demo --help'\)\n$/],
     ])('should answer %j with one line and exit code 2', async (args, message) => {
       const run = await runCli(args);
       expect(run.code).toBe(2);
@@ -109,7 +111,7 @@ describe('the tokenpoll CLI', () => {
     test('should still write one JSON object with --json when the command line is wrong', async () => {
       const bogus = await runCli(['demo', '--bogus', '--json']);
       expect(bogus.code).toBe(2);
-      expect(jsonOut(bogus)).toMatchObject({ outcome: 'usage', error: { name: 'UsageError', message: expect.stringContaining("Unknown option '--bogus'") } });
+      expect(jsonOut(bogus)).toMatchObject({ outcome: 'usage', error: { name: 'UsageError', message: expect.stringContaining("unknown option '--bogus'") } });
       const insecure = await runCli(['login', '--issuer', 'http://id.example.com', '--client-id', 'x', '--json']);
       expect(insecure.code).toBe(2);
       expect(jsonOut(insecure)).toMatchObject({ outcome: 'usage', error: { code: 'ERR_INVALID_OPTION', option: 'issuer' } });

@@ -31,6 +31,6 @@ export function callAws<TResult>(client: AwsClient, call: AwsCall<TResult>): Pro
       grant: call.grant,
       read: call.read,
     },
-    { ...client.retry, clock: client.clock, fetch: client.fetch, requestTimeoutMs: client.requestTimeoutMs, maxBodyBytes: client.maxBodyBytes, signal: call.signal },
+    { ...client.retry, clock: client.clock, fetch: client.fetch, requestTimeoutMs: client.requestTimeoutMs, maxBodyBytes: client.maxBodyBytes, userAgent: client.userAgent, signal: call.signal },
   );
 }

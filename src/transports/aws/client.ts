@@ -5,6 +5,7 @@ import type { RetryOptions } from '../../retry/retry.js';
 import { sendHttpRequest } from '../http.js';
 import type { OneShotRequest } from '../one-shot.js';
 import { secureUrlOn, type SecureUrl } from '../secure-url.js';
+import { checkUserAgent } from '../user-agent.js';
 import { awsServiceUrl, endpointText } from './endpoint.js';
 
 /**
@@ -32,6 +33,12 @@ export interface AwsSsoOidcClientOptions {
   /** A larger response body is not read. @defaultValue 1 MiB */
   readonly maxBodyBytes?: number | undefined;
   /**
+   * Your client's product token, sent before tokenpoll's: `'my-cli/1.2'` sends
+   * `User-Agent: my-cli/1.2 tokenpoll/<version>`. Browsers send their own User-Agent instead.
+   * @defaultValue none: `User-Agent: tokenpoll/<version>`
+   */
+  readonly userAgent?: string | undefined;
+  /**
    * Retries of the one-shot calls on transient faults (network, timeout, 5xx,
    * `InternalServerException`, 429) and `SlowDownException` (which waits at
    * least 5 s). @defaultValue {@link retry}'s: 4 retries, exponential from 1 s, full jitter, capped at 20 s;
@@ -51,6 +58,7 @@ export interface AwsClient {
   readonly fetch: typeof fetch | undefined;
   readonly requestTimeoutMs: number;
   readonly maxBodyBytes: number | undefined;
+  readonly userAgent: string | undefined;
   readonly retry: AwsRetryOptions | undefined;
 }
 
@@ -75,6 +83,7 @@ export function resolveAwsClient(options: AwsSsoOidcClientOptions): AwsClient {
     fetch: options.fetch,
     requestTimeoutMs,
     maxBodyBytes: options.maxBodyBytes,
+    userAgent: checkUserAgent(options.userAgent),
     retry: options.retry,
   });
 }
@@ -92,6 +101,7 @@ export function postAwsJson(client: AwsClient, url: SecureUrl, body: Readonly<Re
     maxBodyBytes: client.maxBodyBytes,
     fetch: client.fetch,
     clock: client.clock,
+    userAgent: client.userAgent,
   });
 }
 

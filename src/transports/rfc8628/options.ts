@@ -71,6 +71,12 @@ export interface HttpOptions {
   readonly requestTimeoutMs?: number | undefined;
   /** A larger answer is not read. @defaultValue {@link DEFAULT_MAX_BODY_BYTES} (1 MiB) */
   readonly maxBodyBytes?: number | undefined;
+  /**
+   * Your client's product token, sent before tokenpoll's: `'my-cli/1.2'` sends
+   * `User-Agent: my-cli/1.2 tokenpoll/<version>`. Browsers send their own User-Agent instead.
+   * @defaultValue none: `User-Agent: tokenpoll/<version>`
+   */
+  readonly userAgent?: string | undefined;
 }
 
 /**

@@ -76,6 +76,6 @@ export async function refreshToken(options: RefreshTokenOptions): Promise<TokenS
 
 /** The one-shot options alone, so discovery never sees the secrets. */
 function pick(options: OneShotOptions): OneShotOptions {
-  const { fetch, clock, requestTimeoutMs, maxBodyBytes, signal, retries, backoff, random, onRetry } = options;
-  return { fetch, clock, requestTimeoutMs, maxBodyBytes, signal, retries, backoff, random, onRetry };
+  const { fetch, clock, requestTimeoutMs, maxBodyBytes, userAgent, signal, retries, backoff, random, onRetry } = options;
+  return { fetch, clock, requestTimeoutMs, maxBodyBytes, userAgent, signal, retries, backoff, random, onRetry };
 }

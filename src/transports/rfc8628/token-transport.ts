@@ -3,6 +3,7 @@ import { ConfigurationError } from '../../errors/failures.js';
 import { sendHttpRequest } from '../http.js';
 import { displayUrl } from '../one-shot.js';
 import { checkSecureUrl, type SecureUrl } from '../secure-url.js';
+import { checkUserAgent } from '../user-agent.js';
 import type { TokenRequestContext } from '../types.js';
 import { authenticate, checkParameters, CLIENT_FIELDS, formHeaders, formOf, resolveClient, type ResolvedClient } from './client-auth.js';
 import type { ClientOptions, HttpOptions } from './options.js';
@@ -68,7 +69,8 @@ export function tokenTransport(options: TokenTransportOptions): TokenTransportFu
   const client = resolveClient(options);
   const parameters = checkParameters(options.parameters, 'parameters', TOKEN_FIELDS);
   const { fetch, clock, requestTimeoutMs, maxBodyBytes } = options;
-  return deviceCodeTransport({ url, client, parameters, fetch, clock, requestTimeoutMs, maxBodyBytes }, options.deviceCode);
+  const userAgent = checkUserAgent(options.userAgent);
+  return deviceCodeTransport({ url, client, parameters, fetch, clock, requestTimeoutMs, maxBodyBytes, userAgent }, options.deviceCode);
 }
 
 /** The fields of a token poll that extra parameters cannot replace. @internal */
@@ -91,13 +93,13 @@ export interface ResolvedTokenEndpoint extends HttpOptions {
  * @internal
  */
 export function deviceCodeTransport(endpoint: ResolvedTokenEndpoint, deviceCode: string): TokenTransportFunction {
-  const { url, client, fetch, clock, requestTimeoutMs, maxBodyBytes } = endpoint;
+  const { url, client, fetch, clock, requestTimeoutMs, maxBodyBytes, userAgent } = endpoint;
   const form = formOf({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode }, endpoint.parameters);
   const headers = formHeaders();
   authenticate(client, form, headers);
   const body = form.toString();
   const send = ({ signal }: TokenRequestContext): Promise<HttpTokenResponse> =>
-    sendHttpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes });
+    sendHttpRequest({ url, method: 'POST', headers, body, signal, fetch, clock, timeoutMs: requestTimeoutMs, maxBodyBytes, userAgent });
   return describedTransport(send, `polling at ${displayUrl(url)}`);
 }
 
