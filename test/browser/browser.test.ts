@@ -100,13 +100,16 @@ describe('browser', () => {
         const approver = await context.newPage();
         await approver.goto(code.verificationUri);
         await approver.getByLabel('Enter the code shown on your device').fill(code.userCode);
-        const issuedToken = app.waitForResponse((response) => response.url() === `${emulator.url}/token` && response.status() === 200);
+        // The body is read as soon as the response arrives: Chromium may drop it from its buffer later.
+        const issuedToken = app
+          .waitForResponse((response) => response.url() === `${emulator.url}/token` && response.status() === 200)
+          .then((response) => response.json() as Promise<{ access_token: string; token_type: string }>);
         await approver.getByRole('button', { name: 'Approve' }).click();
         await approver.getByRole('heading', { name: 'Device approved' }).waitFor();
         const outcome = await app.evaluate(() => (window as unknown as AppWindow).app.loginOutcome());
 
         // Assert
-        const wire = (await (await issuedToken).json()) as { access_token: string; token_type: string };
+        const wire = await issuedToken;
         expect(outcome).toEqual<BrowserLoginOutcome>({
           status: 'granted',
           accessToken: wire.access_token,
