@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { authorizeAws, authorizeRfc, call, pollAws, pollRfc, postForm, useEmulator } from './helpers.js';
 
@@ -22,6 +23,24 @@ describe('emulator (approval page)', () => {
       const { body } = await authorizeRfc(emulator);
       expect((await call(body['verification_uri'] as string)).text).toContain('name="user_code" value=""');
       expect((await call(`${emulator.url}/device?user_code=%22%3E%3Cscript%3E`)).text).not.toContain('"><script>');
+    });
+
+    test('when any page is served, its CSP allows only its one inline stylesheet, by hash, and posting back to itself', async () => {
+      const emulator = await start();
+      const pages = [await call(`${emulator.url}/device`), await postForm(`${emulator.url}/device`, { user_code: 'BCDF-GHJK', action: 'approve' })];
+      for (const page of pages) {
+        const policy = page.headers.get('content-security-policy') ?? '';
+        const styles = [...page.text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1]!);
+        expect(styles).toHaveLength(1);
+        expect(page.text).not.toMatch(/<link|<script|\sstyle=|url\(/);
+        expect(policy.split('; ')).toEqual([
+          "default-src 'none'",
+          `style-src 'sha256-${createHash('sha256').update(styles[0]!).digest('base64')}'`,
+          "form-action 'self'",
+          "base-uri 'none'",
+          "frame-ancestors 'none'",
+        ]);
+      }
     });
   });
 
