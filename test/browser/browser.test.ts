@@ -91,6 +91,14 @@ describe('browser', () => {
       // Arrange
       await withBrowser(async (app, context) => {
         await app.goto(siteUrl);
+        // The grant the emulator sends, as it crosses the wire (read here: Chromium may drop a body from its buffer once used).
+        const grants: string[] = [];
+        await app.route(`${emulator.url}/token`, async (route) => {
+          const response = await route.fetch();
+          const body = await response.text();
+          if (response.status() === 200) grants.push(body);
+          await route.fulfill({ response, body });
+        });
 
         // Act: the app starts the login and shows the code...
         const code = await app.evaluate(([issuer, clientId]) => (window as unknown as AppWindow).app.startLogin(issuer, clientId), [emulator.url, CLIENT_ID] as const);
@@ -100,16 +108,13 @@ describe('browser', () => {
         const approver = await context.newPage();
         await approver.goto(code.verificationUri);
         await approver.getByLabel('Enter the code shown on your device').fill(code.userCode);
-        // The body is read as soon as the response arrives: Chromium may drop it from its buffer later.
-        const issuedToken = app
-          .waitForResponse((response) => response.url() === `${emulator.url}/token` && response.status() === 200)
-          .then((response) => response.json() as Promise<{ access_token: string; token_type: string }>);
         await approver.getByRole('button', { name: 'Approve' }).click();
         await approver.getByRole('heading', { name: 'Device approved' }).waitFor();
         const outcome = await app.evaluate(() => (window as unknown as AppWindow).app.loginOutcome());
 
         // Assert
-        const wire = await issuedToken;
+        expect(grants).toHaveLength(1);
+        const wire = JSON.parse(grants[0]!) as { access_token: string; token_type: string };
         expect(outcome).toEqual<BrowserLoginOutcome>({
           status: 'granted',
           accessToken: wire.access_token,
