@@ -228,7 +228,25 @@ export {
   PollCancelledError,
   ConfigurationError,
   errorFromState,
+  SnapshotInvalidError,
+  SnapshotTamperedError,
+  SnapshotExpiredError,
+  SnapshotVersionError,
+  SnapshotUnavailableError,
 } from './errors/index.js';
 
+// Snapshots: write a flow down, resume it in another process
+export type { PollSnapshot, LoginSnapshot, DeviceAuthorizationRecord, LoginProviderRecord, Snapshot } from './runtime/snapshot.js';
+export type { ResumePollOptions } from './runtime/poller.js';
+export type { ActiveStateRecord, PollConfigRecord } from './core/index.js';
+export { SNAPSHOT_VERSION } from './runtime/snapshot.js';
+export { resumePoll } from './runtime/poller.js';
+export type { SealedSnapshot, SnapshotKey, SealOptions } from './flows/snapshot-seal.js';
+export type { ResumeAwsSsoLoginOptions } from './flows/resume-login.js';
+export { resumeLogin } from './flows/resume-login.js';
+export { sealSnapshot, openSnapshot } from './flows/snapshot-seal.js';
+
 // Left out on purpose: the driver class (Poller) and the listener wrapper are
-// internal; pollToken() and PollHandle are their public face.
+// internal; pollToken() and PollHandle are their public face. So are the pure
+// snapshot steps (core/resume.ts: recordState, restoreState, resumeTransition),
+// which snapshot(), resumePoll() and the fleet runner share.

@@ -14,3 +14,5 @@ export { createConfig, DEFAULT_EXPIRES_IN_MS } from './config.js';
 export { transition, initialState } from './transition.js';
 export { OUTCOME_RULES } from './rules.js';
 export { DEFAULT_INTERVAL_MS, SLOW_DOWN_INCREMENT_MS, slowDownInterval, parseSeconds } from './interval.js';
+export type { ActiveStateRecord, PollConfigRecord } from './resume.js';
+export { recordState, restoreState, recordConfig, restoreConfig, resumeTransition, resumesInFlight } from './resume.js';

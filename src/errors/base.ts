@@ -43,6 +43,16 @@ export const ErrorCode = {
   LOGIN_REQUIRED: 'ERR_LOGIN_REQUIRED',
   /** The AWS SSO portal answered an error that retrying cannot fix (`ResourceNotFoundException`, `InvalidRequestException`…). */
   AWS_PORTAL: 'ERR_AWS_PORTAL',
+  /** A snapshot is malformed, of the wrong kind, sealed, or does not match the options it is resumed with. */
+  SNAPSHOT_INVALID: 'ERR_SNAPSHOT_INVALID',
+  /** A sealed snapshot failed its integrity check: tampered with, or opened with the wrong key. */
+  SNAPSHOT_TAMPERED: 'ERR_SNAPSHOT_TAMPERED',
+  /** A snapshot's device code expired (or the caller's timeout passed) before it was resumed. */
+  SNAPSHOT_EXPIRED: 'ERR_SNAPSHOT_EXPIRED',
+  /** A snapshot was written by a newer version of tokenpoll, in a format this one cannot read. */
+  SNAPSHOT_VERSION: 'ERR_SNAPSHOT_VERSION',
+  /** A snapshot was asked of a flow that is not polling (settled, or with no device code yet). */
+  SNAPSHOT_UNAVAILABLE: 'ERR_SNAPSHOT_UNAVAILABLE',
 } as const;
 
 /** @group Errors */
@@ -81,6 +91,16 @@ export class TokenPollError extends Error {
 /**
  * Whether a value is a {@link TokenPollError} (checked by brand, so it works
  * across copies of the package).
+ * @example
+ * ```ts
+ * import { isTokenPollError } from 'tokenpoll';
+ * try {
+ *   await login.result;
+ * } catch (error) {
+ *   if (!isTokenPollError(error)) throw error;
+ *   console.error(error.code, error.message); // ERR_ACCESS_DENIED, ERR_DEADLINE_REACHED, … (ERRORS.md has them all)
+ * }
+ * ```
  * @group Errors
  */
 export function isTokenPollError(value: unknown): value is TokenPollError {

@@ -12,3 +12,4 @@ export {
   ConfigurationError,
 } from './failures.js';
 export { errorFromState } from './from-state.js';
+export { SnapshotInvalidError, SnapshotTamperedError, SnapshotExpiredError, SnapshotVersionError, SnapshotUnavailableError } from './snapshot.js';

@@ -9,7 +9,9 @@ import { defaultRegistrationCache, type AwsClientRegistration, type AwsRegistrat
 import { deviceCodeTransport } from '../transports/aws/token-transport.js';
 import type { DeviceLoginOptions } from './device-login.js';
 import { LoginDriver } from './login-driver.js';
-import { resolveLoginPolicies } from './login-setup.js';
+import { resolveLoginPolicies, type LoginSetup } from './login-setup.js';
+import { checkLoginSnapshot, loginResume, providerName } from './login-snapshot.js';
+import { SnapshotInvalidError } from '../errors/snapshot.js';
 import type { LoginHandle } from './login-types.js';
 
 /** Options for {@link loginWithAwsSso}. @group Flows */
@@ -100,6 +102,16 @@ export interface AwsSsoToken extends TokenSet {
  * @group Flows
  */
 export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSsoToken> {
+  return awsLogin(options);
+}
+
+/**
+ * {@link loginWithAwsSso}, or its resume from a snapshot of one: the device code belongs to
+ * the client registration `registration` (the snapshot names its client id, never its secret).
+ * @throws {@link ConfigurationError} for bad options or a missing registration; for a snapshot, as {@link resumeLogin}.
+ * @internal
+ */
+export function awsLogin(options: AwsSsoLoginOptions, resumed?: unknown, resumedRegistration?: AwsClientRegistration): LoginHandle<AwsSsoToken> {
   // Every option is checked here, once; the calls below take the resolved client and trust it.
   const client = resolveAwsClient(options);
   const startUrl = checkStartUrl(options.startUrl);
@@ -116,6 +128,17 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
   const classify = poll?.classify ?? classifyTokenResponse;
   // The registration the current device code belongs to. When to register again is the login machine's rule.
   let registration: AwsClientRegistration | undefined;
+  const snapshot = resumed === undefined ? undefined : checkLoginSnapshot(resumed, client.clock.wallNow());
+  if (snapshot) {
+    const { provider } = snapshot;
+    if (provider.type !== 'aws') throw new SnapshotInvalidError('provider.type', `the snapshot is of ${providerName(provider)}, not of loginWithAwsSso`);
+    if (provider.region !== client.region || provider.startUrl !== startUrl) throw new SnapshotInvalidError('provider.startUrl', "the snapshot's region and start URL are not the options'");
+    if (typeof resumedRegistration !== 'object' || resumedRegistration === null || typeof resumedRegistration.clientSecret !== 'string') {
+      throw new ConfigurationError('registration', 'resuming an AWS login needs the client registration its device code was issued to (a snapshot never holds the client secret)');
+    }
+    if (resumedRegistration.clientId !== provider.clientId) throw new SnapshotInvalidError('provider.clientId', "the snapshot's device code was issued to another client than the registration given");
+    registration = resumedRegistration;
+  }
   // The token is completed inside the poll, so the result, the granted event and the state all carry it.
   const complete: Classifier<AwsSsoToken> = (answer, context) => {
     const outcome = classify(answer, context);
@@ -124,7 +147,7 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
     if (token.expiresInSeconds !== undefined) token.expiresAt = context.wallNow + token.expiresInSeconds * 1000;
     return { type: 'success', token: Object.freeze(token) };
   };
-  return new LoginDriver<AwsSsoToken>({
+  const setup: LoginSetup<AwsSsoToken> = {
     async authorize({ signal, renew }) {
       registration = await obtainRegistration(client, { ...request, signal }, renew);
       return startAuthorization(client, registration, startUrl, signal);
@@ -135,5 +158,7 @@ export function loginWithAwsSso(options: AwsSsoLoginOptions): LoginHandle<AwsSso
     restart,
     clock: client.clock,
     signal: options.signal,
-  });
+    provider: () => ({ type: 'aws', region: client.region, startUrl, clientId: registration!.clientId }),
+  };
+  return new LoginDriver<AwsSsoToken>(setup, snapshot && loginResume(snapshot, setup));
 }

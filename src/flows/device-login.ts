@@ -7,7 +7,9 @@ import type { PollTokenOptions } from '../runtime/options.js';
 import { checkVerificationUri } from '../transports/rfc8628/device-authorization.js';
 import type { DeviceAuthorization, TokenTransport } from '../transports/types.js';
 import { LoginDriver } from './login-driver.js';
-import { resolveLoginPolicies } from './login-setup.js';
+import { resolveLoginPolicies, type LoginSetup } from './login-setup.js';
+import { checkLoginSnapshot, loginResume, providerName } from './login-snapshot.js';
+import { SnapshotInvalidError } from '../errors/snapshot.js';
 import type { LoginHandle } from './login-types.js';
 
 export type { CodeEvent, LoginEvents, LoginHandle, LoginState } from './login-types.js';
@@ -81,15 +83,28 @@ export interface DeviceLoginOptions<TToken = TokenSet> {
  * @group Flows
  */
 export function startDeviceLogin<TToken = TokenSet>(options: DeviceLoginOptions<TToken>): LoginHandle<TToken> {
+  return deviceLogin(options);
+}
+
+/**
+ * {@link startDeviceLogin}, or its resume from a snapshot of a `startDeviceLogin` login.
+ * @throws {@link ConfigurationError} for bad options; for a snapshot, as {@link resumeLogin}.
+ * @internal
+ */
+export function deviceLogin<TToken = TokenSet>(options: DeviceLoginOptions<TToken>, resumed?: unknown): LoginHandle<TToken> {
   const { authorize, transportFor } = options;
-  return new LoginDriver<TToken>({
+  const setup: LoginSetup<TToken> = {
     ...resolveLoginPolicies(options),
     // A provider of the caller's own is held to the rule the built-in providers apply where they read the answer.
     authorize: async ({ signal }) => checkedUris(await authorize({ signal })),
     transportFor: (authorization) => transportFor(authorization),
     clock: options.clock ?? systemClock,
     signal: options.signal,
-  });
+  };
+  if (resumed === undefined) return new LoginDriver<TToken>(setup);
+  const snapshot = checkLoginSnapshot(resumed, setup.clock.wallNow());
+  if (snapshot.provider.type !== 'custom') throw new SnapshotInvalidError('provider.type', `the snapshot is of ${providerName(snapshot.provider)}, not of startDeviceLogin`);
+  return new LoginDriver<TToken>(setup, loginResume(snapshot, setup));
 }
 
 /**

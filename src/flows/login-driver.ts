@@ -4,12 +4,22 @@ import { isTokenPollError, type TokenPollError } from '../errors/base.js';
 import { TransportError } from '../errors/failures.js';
 import type { PollEvents } from '../runtime/events.js';
 import { IsolatedEmitter } from '../runtime/listeners.js';
-import { pollToken, type PollHandle } from '../runtime/poller.js';
+import { Poller, pollToken, type PollHandle, type ResumeFrom } from '../runtime/poller.js';
+import { SnapshotUnavailableError } from '../errors/snapshot.js';
 import { cancelableResult, type CancelablePromise, type SettleableResult } from '../runtime/result.js';
 import type { DeviceAuthorization } from '../transports/types.js';
 import { initialLoginState, loginTransition, type LoginConfig, type LoginEffect, type LoginInput, type LoginMachineState } from './login-machine.js';
 import type { LoginSetup } from './login-setup.js';
+import { loginSnapshotOf, type LoginSnapshot } from './login-snapshot.js';
 import type { LoginEvents, LoginHandle, LoginState } from './login-types.js';
+
+/** How a resumed login starts: polling for this authorization, its poll read back from the snapshot. @internal */
+export interface LoginResume {
+  readonly authorization: DeviceAuthorization;
+  readonly poll: ResumeFrom;
+  readonly restarts: number;
+  readonly reregistered: boolean;
+}
 
 const POLL_EVENTS = ['stateChange', 'attempt', 'pending', 'slowDown', 'retry', 'warning', 'granted', 'denied', 'expired', 'failed', 'cancelled'] as const;
 
@@ -35,6 +45,8 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
   #machine: LoginMachineState<TToken> = initialLoginState;
   /** The poll of the current step, while it runs. */
   #poll: PollHandle<TToken> | undefined;
+  /** The device authorization the current poll polls for. */
+  #authorization: DeviceAuthorization | undefined;
   /** The terminal state of the last poll, kept once its step ended: the login's state if its end is the login's. */
   #lastPollEnd: TerminalState<TToken> | undefined;
   #authorizing: LoginState<TToken> = Object.freeze({ status: 'authorizing', restart: 0 });
@@ -44,7 +56,7 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
   /** The clock's time as last read, for a crash input when the clock is what threw. */
   #lastNow = Number.NaN;
 
-  constructor(setup: LoginSetup<TToken>) {
+  constructor(setup: LoginSetup<TToken>, resume?: LoginResume) {
     this.#setup = setup;
     this.#config = { hasRestartPolicy: setup.restart !== undefined, canReregister: setup.forget !== undefined, maxLifetimeMs: setup.poll?.maxLifetimeMs };
     this.#settle = cancelableResult<TToken>((reason = cancelledByCaller()) => this.#feed(() => ({ type: 'cancel', reason })));
@@ -54,9 +66,25 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
       queueMicrotask(() => this.cancel(signal.reason));
     } else {
       signal?.addEventListener('abort', () => this.cancel(signal.reason), { once: true, signal: this.#controller.signal });
-      // Start in a microtask, so that listeners attached right after the call see every event.
-      queueMicrotask(() => this.#feed(() => ({ type: 'start' })));
+      // Start in a microtask, so that listeners attached right after the call see every event. A resumed login
+      // polls for its snapshot's code at once, as if that code had just arrived (its `code` event says `resumed`).
+      if (resume) {
+        this.#machine = Object.freeze({ status: 'authorizing', restarts: resume.restarts, reregistered: resume.reregistered, attempt: 0 });
+        queueMicrotask(() => this.#startPoll(resume.authorization, resume.poll));
+      } else queueMicrotask(() => this.#feed(() => ({ type: 'start' })));
     }
+  }
+
+  snapshot(): LoginSnapshot {
+    const machine = this.#machine;
+    const poll = this.#poll;
+    const authorization = this.#authorization;
+    if (machine.status !== 'polling' || !poll || !authorization) {
+      const status = this.state.status;
+      throw new SnapshotUnavailableError(status, status === 'authorizing' ? 'the login has no device code to poll for yet (take it from the code event on)' : `the login has settled (${status})`);
+    }
+    const provider = this.#setup.provider?.() ?? { type: 'custom' };
+    return loginSnapshotOf({ poll: poll.snapshot(), authorization, provider, restarts: machine.restarts, reregistered: machine.reregistered, clock: this.#setup.clock });
   }
 
   /**
@@ -189,19 +217,21 @@ export class LoginDriver<TToken = TokenSet> implements LoginHandle<TToken> {
     }
   }
 
-  #startPoll(authorization: DeviceAuthorization): void {
+  #startPoll(authorization: DeviceAuthorization, resume?: ResumeFrom): void {
     const { clock, poll: options } = this.#setup;
     let poll: PollHandle<TToken>;
     try {
       const transport = this.#setup.transportFor(authorization);
       const { expiresInSeconds, intervalSeconds, issuedAt } = authorization;
-      poll = pollToken<TToken>({ ...options, transport, expiresInSeconds, intervalSeconds, issuedAt, clock });
+      const pollOptions = { ...options, transport, expiresInSeconds, intervalSeconds, issuedAt, clock };
+      poll = resume ? new Poller<TToken>(pollOptions, resume) : pollToken<TToken>(pollOptions);
     } catch (error) {
       return this.#feed(() => ({ type: 'failed', error: typed(error, 'the token transport could not be set up') }));
     }
     this.#poll = poll;
+    this.#authorization = authorization;
     for (const name of POLL_EVENTS) poll.on(name, (payload: PollEvents<TToken>[typeof name]) => this.#feed(() => ({ type: 'pollEvent', name, payload })));
-    this.#feed(() => ({ type: 'pollStarted', authorization, wallNow: clock.wallNow() }));
+    this.#feed(() => ({ type: 'pollStarted', authorization, wallNow: clock.wallNow(), ...(resume ? { resumed: true } : {}) }));
   }
 
   #onListenerError(error: unknown, event: keyof LoginEvents<TToken>): void {

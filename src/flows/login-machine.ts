@@ -68,7 +68,7 @@ export type LoginMachineState<TToken> = Counters &
 export type LoginInput<TToken> =
   | { readonly type: 'start'; readonly now: number }
   | { readonly type: 'authorized'; readonly now: number; readonly authorization: DeviceAuthorization }
-  | { readonly type: 'pollStarted'; readonly now: number; readonly wallNow: number; readonly authorization: DeviceAuthorization }
+  | { readonly type: 'pollStarted'; readonly now: number; readonly wallNow: number; readonly authorization: DeviceAuthorization; readonly resumed?: boolean }
   | { readonly type: 'failed'; readonly now: number; readonly error: TokenPollError }
   | { readonly type: 'pollEvent'; readonly now: number; readonly name: keyof PollEvents<TToken>; readonly payload: unknown }
   | { readonly type: 'answered'; readonly now: number; readonly yes: boolean }
@@ -262,6 +262,7 @@ function codeEvent(input: Extract<LoginInput<unknown>, { type: 'pollStarted' }>,
   };
   if (authorization.verificationUriComplete !== undefined) event.verificationUriComplete = authorization.verificationUriComplete;
   if (authorization.message !== undefined) event.message = authorization.message;
+  if (input.resumed === true) event.resumed = true;
   return Object.freeze(event);
 }
 

@@ -4,6 +4,7 @@ import { ConfigurationError } from '../errors/failures.js';
 import { resolveOptions } from '../runtime/options.js';
 import type { DeviceAuthorization, TokenTransport } from '../transports/types.js';
 import type { DeviceLoginOptions } from './device-login.js';
+import type { LoginProviderRecord } from './login-snapshot.js';
 
 /**
  * The poll options a login passes on: everything but what each code and the login itself
@@ -39,6 +40,8 @@ export interface LoginSetup<TToken> extends LoginPolicies<TToken> {
   readonly forget?: ((signal: AbortSignal) => Promise<void>) | undefined;
   readonly clock: Clock;
   readonly signal: AbortSignal | undefined;
+  /** Where the provider is, for a snapshot; a login of the caller's own (`custom`) when absent. Read only while polling. */
+  readonly provider?: (() => LoginProviderRecord) | undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { TokenSet } from '../core/outcome.js';
 import type { PollState } from '../core/state.js';
 import type { PollEvents } from '../runtime/events.js';
 import type { CancelablePromise } from '../runtime/result.js';
+import type { LoginSnapshot } from './login-snapshot.js';
 
 /**
  * What a login shows the user. It never holds the device code.
@@ -23,6 +24,8 @@ export interface CodeEvent {
   readonly expiresInMs: number;
   /** 0 for the first code; 1, 2… after restarts. */
   readonly restart: number;
+  /** `true` when the login was resumed from a snapshot ({@link resumeLogin}): this code was shown before, by the process that took it. */
+  readonly resumed?: boolean;
 }
 
 /**
@@ -69,4 +72,17 @@ export interface LoginHandle<TToken = TokenSet> {
   once<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
   /** Removes a listener. */
   off<K extends keyof LoginEvents<TToken>>(event: K, listener: (payload: LoginEvents<TToken>[K]) => void): this;
+  /**
+   * Writes the login down, to be resumed in another process with
+   * {@link resumeLogin}: plain JSON, times in wall-clock ms. It holds the
+   * device code (a secret; see {@link LoginSnapshot} for where to keep it, and
+   * {@link sealSnapshot}), never the client secret. Take it from the `code`
+   * event on; a request in flight now is resumed as failed in transit. Reads
+   * the clock; changes nothing: the login goes on. As with a poll's, a
+   * snapshot is one moment: take a new one after each answer (`pending`,
+   * `slowDown`, `retry`) to keep a raised floor.
+   * @throws {@link SnapshotUnavailableError} while no device code is being polled
+   * (`state.status` is `'authorizing'`: before the `code` event, or between two codes), and once settled.
+   */
+  snapshot(): LoginSnapshot;
 }

@@ -9,7 +9,10 @@ import { deviceCodeTransport, TOKEN_FIELDS, type ResolvedTokenEndpoint } from '.
 import { checkUserAgent } from '../transports/user-agent.js';
 import type { DeviceLoginOptions } from './device-login.js';
 import { LoginDriver } from './login-driver.js';
-import { resolveLoginPolicies, type LoginPolicies } from './login-setup.js';
+import { resolveLoginPolicies, type LoginPolicies, type LoginSetup } from './login-setup.js';
+import { checkLoginSnapshot, loginResume, providerName, type LoginProviderRecord } from './login-snapshot.js';
+import { SnapshotInvalidError } from '../errors/snapshot.js';
+import { checkSecureUrl, type SecureUrl } from '../transports/secure-url.js';
 import type { LoginHandle } from './login-types.js';
 
 /**
@@ -64,13 +67,24 @@ export type DeviceFlowLoginOptions = ServerLocation & DeviceFlowLoginSettings;
  * @group Flows
  */
 export function loginWithDeviceFlow(options: DeviceFlowLoginOptions): LoginHandle<TokenSet> {
+  return deviceFlowLogin(options);
+}
+
+/**
+ * {@link loginWithDeviceFlow}, or its resume from a checked snapshot: the same options, and the
+ * endpoints the snapshot's login found (no discovery), once they are shown to be the same server.
+ * @throws {@link ConfigurationError} for bad options, {@link SnapshotInvalidError} for a snapshot of another login.
+ * @internal
+ */
+export function deviceFlowLogin(options: DeviceFlowLoginOptions, resumed?: unknown): LoginHandle<TokenSet> {
   const login = resolveDeviceFlowLogin(options);
+  const snapshot = resumed === undefined ? undefined : checkLoginSnapshot(resumed, login.oneShot.clock.wallNow());
   // Explicit endpoints are known now; an issuer is discovered on the first authorize(), once.
   const { server } = login;
-  let endpoints = server.endpoints;
   const issuer = server.endpoints === undefined ? server.issuer : undefined;
+  let endpoints = snapshot ? endpointsOf(snapshot.provider, login) : server.endpoints;
   let request: PreparedDeviceAuthorization | undefined;
-  return new LoginDriver<TokenSet>({
+  const setup: LoginSetup<TokenSet> = {
     async authorize({ signal }) {
       endpoints ??= await discoverEndpoints(issuer!, { ...login.oneShot, signal, validateIssuer: login.validateIssuer });
       request ??= prepareDeviceAuthorization(endpoints.deviceAuthorizationEndpoint, login.client, login.scope, login.authorizationParameters);
@@ -81,7 +95,45 @@ export function loginWithDeviceFlow(options: DeviceFlowLoginOptions): LoginHandl
     restart: login.restart,
     clock: login.oneShot.clock,
     signal: login.signal,
-  });
+    provider: () => ({
+      type: 'rfc8628',
+      clientId: login.client.clientId,
+      issuer: issuer?.href ?? null,
+      deviceAuthorizationEndpoint: endpoints!.deviceAuthorizationEndpoint.href,
+      tokenEndpoint: endpoints!.tokenEndpoint.href,
+    }),
+  };
+  return new LoginDriver<TokenSet>(setup, snapshot && loginResume(snapshot, setup));
+}
+
+/**
+ * The endpoints a snapshot's login used, once it is shown to be a login of the same client
+ * at the same server as the options: the same client id, and the same issuer or endpoints.
+ * @throws {@link SnapshotInvalidError} when it is not.
+ */
+function endpointsOf(provider: LoginProviderRecord, login: ResolvedDeviceFlowLogin): ResolvedEndpoints {
+  if (provider.type !== 'rfc8628') throw new SnapshotInvalidError('provider.type', `the snapshot is of ${providerName(provider)}, not of loginWithDeviceFlow`);
+  if (provider.clientId !== login.client.clientId) throw new SnapshotInvalidError('provider.clientId', 'the snapshot is of a login with another clientId than the options');
+  const { server } = login;
+  if (server.endpoints) {
+    if (provider.tokenEndpoint !== server.endpoints.tokenEndpoint.href || provider.deviceAuthorizationEndpoint !== server.endpoints.deviceAuthorizationEndpoint.href) {
+      throw new SnapshotInvalidError('provider.tokenEndpoint', "the snapshot's endpoints are not the options' endpoints");
+    }
+    return server.endpoints;
+  }
+  if (provider.issuer !== server.issuer.href) throw new SnapshotInvalidError('provider.issuer', "the snapshot's issuer is not the options' issuer");
+  const url = (name: 'tokenEndpoint' | 'deviceAuthorizationEndpoint'): SecureUrl => {
+    try {
+      return checkSecureUrl(provider[name], name, server.issuer);
+    } catch {
+      throw new SnapshotInvalidError(`provider.${name}`, 'not a secure URL for this issuer');
+    }
+  };
+  const tokenEndpoint = url('tokenEndpoint');
+  const deviceAuthorizationEndpoint = url('deviceAuthorizationEndpoint');
+  // Only the two endpoints are read from here on; the metadata document itself was not kept (nor is it read again).
+  const metadata = { issuer: server.issuer.href, tokenEndpoint: tokenEndpoint.href, deviceAuthorizationEndpoint: deviceAuthorizationEndpoint.href, source: 'explicit', raw: {} } as const;
+  return Object.freeze({ metadata: Object.freeze(metadata), tokenEndpoint, deviceAuthorizationEndpoint });
 }
 
 /** A login's options, parsed once, at the edge: every later step trusts them. */

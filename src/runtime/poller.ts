@@ -3,14 +3,17 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import type { PollConfig } from '../core/config.js';
 import type { AbortEffect, PollEffect, PollInput } from '../core/input.js';
 import type { TokenOutcome, TokenSet } from '../core/outcome.js';
-import { isTerminal, type PollState, type TerminalState } from '../core/state.js';
-import { initialState, transition } from '../core/transition.js';
+import { restoreConfig, restoreState, resumesInFlight, resumeTransition } from '../core/resume.js';
+import { isTerminal, type ActiveState, type PollState, type TerminalState } from '../core/state.js';
+import { initialState, transition, type Transition } from '../core/transition.js';
+import { ConfigurationError } from '../errors/failures.js';
 import { errorFromState } from '../errors/from-state.js';
 import type { TokenTransport } from '../transports/types.js';
 import type { PollEvents, PollListener } from './events.js';
 import { IsolatedEmitter } from './listeners.js';
 import { resolveOptions, type PollTokenOptions } from './options.js';
 import { cancelableResult, type CancelablePromise } from './result.js';
+import { checkPollSnapshot, pollSnapshotOf, type PollSnapshot, type Snapshot } from './snapshot.js';
 
 /**
  * A running poll, as {@link pollToken} returns it.
@@ -39,6 +42,29 @@ export interface PollHandle<TToken = TokenSet> {
   once<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this;
   /** Removes a listener added with `on` or `once` (its latest registration). */
   off<K extends keyof PollEvents<TToken>>(event: K, listener: PollListener<TToken, K>): this;
+  /**
+   * Writes the flow down, to be resumed in another process with
+   * {@link resumePoll}: plain JSON, times in wall-clock ms. A request in
+   * flight now is resumed as failed in transit. Before the poll has started
+   * (in the microtask after `pollToken`), it is the state it starts in.
+   * Reads the clock; changes nothing: the poll goes on.
+   *
+   * A snapshot is one moment. Take a new one after each answer (the
+   * `pending`, `slowDown` and `retry` events) to keep what it changed: a flow
+   * resumed from an older one has the older floor, so it may poll sooner than
+   * a later `slow_down` asked, and be told `slow_down` again.
+   * @throws {@link SnapshotUnavailableError} once the flow has settled.
+   */
+  snapshot(): PollSnapshot;
+}
+
+/** What the driver feeds the machine: an input, or the first step of a resumed flow. */
+type DriverInput<TToken> = PollInput<TToken> | { readonly type: 'resume'; readonly now: number; readonly random: number | undefined };
+
+/** How a resumed poll starts: the state and config read back from its snapshot. @internal */
+export interface ResumeFrom {
+  readonly state: ActiveState;
+  readonly config: PollConfig;
 }
 
 /**
@@ -51,6 +77,7 @@ export interface PollHandle<TToken = TokenSet> {
  */
 export class Poller<TToken> implements PollHandle<TToken> {
   readonly #config: PollConfig;
+  readonly #customBackoff: boolean;
   readonly #transport: TokenTransport;
   readonly #classify: Classifier<TToken>;
   readonly #clock: Clock;
@@ -67,11 +94,12 @@ export class Poller<TToken> implements PollHandle<TToken> {
   /** The controller of each request sent and not yet answered or aborted, by its attempt number; none between polls. */
   #requests: Map<number, AbortController> | undefined;
   /** Inputs raised while effects run (a listener that cancels, say): fed after the current one, in order. Made when first needed. */
-  #queue: (() => PollInput<TToken>)[] | undefined;
+  #queue: (() => DriverInput<TToken>)[] | undefined;
   #feeding = false;
 
-  constructor(options: PollTokenOptions<TToken>) {
-    this.#config = resolveOptions(options);
+  constructor(options: PollTokenOptions<TToken>, resume?: ResumeFrom) {
+    this.#config = resume?.config ?? resolveOptions(options);
+    this.#customBackoff = options.backoff !== undefined;
     this.#transport = options.transport;
     this.#classify = options.classify ?? (classifyTokenResponse as unknown as Classifier<TToken>);
     this.#clock = options.clock ?? systemClock;
@@ -79,11 +107,23 @@ export class Poller<TToken> implements PollHandle<TToken> {
     this.#unref = options.unref ?? false;
     this.#signal = options.signal;
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    // A resumed poll is in its snapshot's state from the start; its first step is taken where a new poll starts.
+    if (resume) this.#state = resume.state;
     // Start in a microtask, so that listeners attached right after pollToken() returns see every event.
     queueMicrotask(() => {
       if (this.#signal?.aborted) this.cancel(this.#signal.reason);
+      else if (resume) this.#feed(() => this.#resumeInput(resume.state));
       else this.#feed(() => ({ type: 'start', now: this.#clock.now() }));
     });
+  }
+
+  snapshot(): PollSnapshot {
+    return pollSnapshotOf(this.#state, this.#config, this.#customBackoff, this.#clock);
+  }
+
+  /** The first input of a resumed flow; a random number only for the answer an in-flight request is resumed with. */
+  #resumeInput(state: ActiveState): DriverInput<TToken> {
+    return { type: 'resume', now: this.#clock.now(), random: resumesInFlight(state) ? this.#random() : undefined };
   }
 
   get result(): CancelablePromise<TToken> {
@@ -133,14 +173,14 @@ export class Poller<TToken> implements PollHandle<TToken> {
    * failed. (The effects that come before a `settle` in one step, `abort` and
    * `emit`, cannot throw, so a terminal state always reaches its `settle`.)
    */
-  #feed(input: () => PollInput<TToken>): void {
+  #feed(input: () => DriverInput<TToken>): void {
     if (this.#feeding) {
       (this.#queue ??= []).push(input);
       return;
     }
     this.#feeding = true;
     try {
-      for (let next: (() => PollInput<TToken>) | undefined = input; next; next = this.#queue?.shift()) {
+      for (let next: (() => DriverInput<TToken>) | undefined = input; next; next = this.#queue?.shift()) {
         try {
           this.#apply(next());
         } catch (error) {
@@ -153,10 +193,17 @@ export class Poller<TToken> implements PollHandle<TToken> {
     }
   }
 
-  #apply(input: PollInput<TToken>): void {
-    const { state, effects } = transition(this.#state, input, this.#config);
+  #apply(input: DriverInput<TToken>): void {
+    const { state, effects } = this.#step(input);
     this.#state = state;
     for (const effect of effects) this.#run(effect);
+  }
+
+  #step(input: DriverInput<TToken>): Transition<TToken> {
+    if (input.type !== 'resume') return transition(this.#state, input, this.#config);
+    // A cancel may have come first: a settled flow absorbs the resume as any other input.
+    const state = this.#state;
+    return isTerminal(state) || state.status === 'idle' ? { state, effects: [] } : resumeTransition(state, input.now, this.#config, input.random);
   }
 
   #run(effect: PollEffect<TToken>): void {
@@ -249,8 +296,8 @@ export class Poller<TToken> implements PollHandle<TToken> {
   }
 }
 
-/** What the transport's signal is aborted with: the caller's own reason for a cancel. */
-function abortReason(effect: AbortEffect): unknown {
+/** What the transport's signal is aborted with: the caller's own reason for a cancel. The fleet's workers use it too. @internal */
+export function abortReason(effect: AbortEffect): unknown {
   switch (effect.cause) {
     case 'cancel':
       return effect.reason;
@@ -313,4 +360,64 @@ function describe(error: unknown): string {
  */
 export function pollToken<TToken = TokenSet>(options: PollTokenOptions<TToken>): PollHandle<TToken> {
   return new Poller<TToken>(options);
+}
+
+/**
+ * Options for {@link resumePoll}: what a snapshot cannot hold. The transport
+ * (it knows the device code), and the callbacks of the original poll:
+ * `classify`, `backoff` (required when the snapshot says the flow had a custom
+ * one), `random`. Every other setting (intervals, timeouts, retry budget,
+ * pending error codes) comes from the snapshot.
+ * @group Snapshots
+ */
+export type ResumePollOptions<TToken = TokenSet> = Pick<PollTokenOptions<TToken>, 'transport' | 'classify' | 'clock' | 'random' | 'signal' | 'backoff' | 'unref'>;
+
+/**
+ * Continues a poll written down with {@link PollHandle.snapshot}, in this
+ * process: the same deadline and caller's timeout (wall time), the same
+ * interval floor (a `slow_down` before the snapshot still counts), the same
+ * retry counters. The next poll comes when it was due; a poll that fell due
+ * meanwhile is sent at once. A snapshot taken with a request in flight
+ * resumes as if that request failed in transit (a transient
+ * `network_error`): the next poll waits the backoff, never less than the
+ * floor, from now, so it never follows a request that may have reached the
+ * server sooner than the floor allows.
+ *
+ * The snapshot is checked whole before anything starts.
+ * @example
+ * ```ts
+ * import { pollToken, resumePoll } from 'tokenpoll';
+ * // process 1
+ * const poll = pollToken({ transport, intervalSeconds: 5, expiresInSeconds: 900 });
+ * await store.put(id, JSON.stringify(poll.snapshot()));
+ * // process 2, after a restart
+ * const resumed = resumePoll(JSON.parse(await store.get(id)), { transport });
+ * const token = await resumed.result;
+ * ```
+ * @throws {@link SnapshotInvalidError} for anything but a poll snapshot in good order (a sealed one included),
+ * {@link SnapshotVersionError} for a newer format, {@link SnapshotExpiredError} when its deadline or timeout
+ * passed, {@link ConfigurationError} for bad options.
+ * @group Snapshots
+ */
+export function resumePoll<TToken = TokenSet>(snapshot: Snapshot, options: ResumePollOptions<TToken>): PollHandle<TToken> {
+  return new Poller<TToken>(options as PollTokenOptions<TToken>, resumeFrom(snapshot, options));
+}
+
+/**
+ * Checks a poll snapshot and the options it is resumed with, and reads it
+ * back onto the clock of `options`.
+ * @throws as {@link resumePoll}.
+ * @internal
+ */
+export function resumeFrom<TToken>(snapshot: unknown, options: ResumePollOptions<TToken>, path = ''): ResumeFrom {
+  // The options first, as pollToken checks them (the expiry is the snapshot's): the clock is read below.
+  resolveOptions<TToken>({ ...options, expiresInSeconds: 1 } as PollTokenOptions<TToken>);
+  const clock = options.clock ?? systemClock;
+  const now = clock.now();
+  const wallNow = clock.wallNow();
+  const checked = checkPollSnapshot(snapshot, wallNow, path);
+  if (checked.config.backoff === 'custom' && options.backoff === undefined) {
+    throw new ConfigurationError('backoff', 'the snapshot was taken from a poll with a custom backoff: pass it again');
+  }
+  return { state: restoreState(checked.state, now, wallNow, checked.takenAt), config: restoreConfig(checked.config, options.backoff) };
 }
