@@ -8,6 +8,8 @@
  * 3. CPU per poll and 5. virtual-time throughput: `vitest bench` (per-poll.bench.ts, throughput.bench.ts)
  * 4. requests per login: the emulator, in this process (logins.ts)
  * 6. HTTP: a server process and a client process (http-server.ts, http.ts)
+ * 7. start-up: fresh processes of the built CLI, bare Node and the AWS CLI (startup.ts);
+ *    `TOKENPOLL_BENCH_ONLY=startup` runs this suite alone and replaces its section of RESULTS.md
  *
  * `TOKENPOLL_BENCH_QUICK=1` runs small versions of suites 1 and 6 (a smoke
  * test of the harness) and writes its report next to the built scripts
@@ -23,11 +25,13 @@ import { loginsSection, runLogins } from './logins.js';
 import { perPollSection } from './per-poll-report.js';
 import { machine, OUT_DIR, ROOT, VITEST_SAMPLES_FILE, type VitestSamples } from './report.js';
 import { runScale, scaleSection } from './scale-report.js';
+import { replaceSection, runStartup, startupSection } from './startup.js';
 import { throughputSection } from './throughput-report.js';
 
 const quick = process.env.TOKENPOLL_BENCH_QUICK === '1';
 const scaleSettings = quick ? { flows: 10_000, windowMs: 6_000 } : { flows: 100_000, windowMs: 12_000 };
 const httpSettings = quick ? { runMs: 500, rounds: 1 } : { runMs: 2_000, rounds: 3 };
+const startupSettings = quick ? { runs: 5, demoRuns: 2 } : { runs: 30, demoRuns: 5 };
 const began = Date.now();
 const log = (line: string): void => console.log(line);
 
@@ -49,11 +53,20 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
+if (process.env.TOKENPOLL_BENCH_ONLY === 'startup') {
+  const startup = await timed('suite 7 (start-up)', () => runStartup(startupSettings, log));
+  const file = quick ? path.join(OUT_DIR, 'RESULTS.quick.md') : path.join(ROOT, 'bench', 'RESULTS.md');
+  await replaceSection(file, startupSection(startup, startupSettings));
+  log(`\nWrote suite 7 into ${path.relative(process.cwd(), file)}`);
+  process.exit(0);
+}
+
 const scale = await timed('suite 1 (100,000 pending flows)', () => runScale(scaleSettings, log));
 const bundles = await timed('suite 2 (bundle size)', measureBundles);
 const vitestSamples = await timed('suites 3 and 5 (vitest bench)', runVitest);
 const logins = await timed('suite 4 (requests per login)', () => runLogins(log));
 const http = await timed('suite 6 (HTTP)', () => runHttp(httpSettings, log));
+const startup = await timed('suite 7 (start-up)', () => runStartup(startupSettings, log));
 
 const minutes = (Date.now() - began) / 60_000;
 const report = [
@@ -80,8 +93,18 @@ const report = [
   '',
   httpSection(http),
   '',
+  startupSection(startup, startupSettings),
+  '',
 ].join('\n');
 
 const file = quick ? path.join(OUT_DIR, 'RESULTS.quick.md') : path.join(ROOT, 'bench', 'RESULTS.md');
-await writeFile(file, report);
+// Suite 8 (the fleet) runs apart, with `node bench/fleet-run.mjs` (it needs redis-server and minutes per interval): its section is kept as it was.
+await writeFile(file, report + (await fleetSection(file)));
 log(`\nWrote ${path.relative(process.cwd(), file)} (${minutes.toFixed(1)} minutes)`);
+
+/** The fleet suite's section of the RESULTS.md being replaced (`## 8.` to the end), or nothing. */
+async function fleetSection(file: string): Promise<string> {
+  const old = await readFile(file, 'utf8').catch(() => '');
+  const start = old.search(/^## 8\. /m);
+  return start < 0 ? '' : `\n${old.slice(start)}`;
+}

@@ -4,7 +4,7 @@ import { ErrorCode, isTokenPollError, TokenPollError } from '../errors/base.js';
  * The AWS SSO portal operations tokenpoll calls.
  * @group AWS portal
  */
-export type AwsSsoPortalOperation = 'ListAccounts' | 'ListAccountRoles' | 'GetRoleCredentials';
+export type AwsSsoPortalOperation = 'ListAccounts' | 'ListAccountRoles' | 'GetRoleCredentials' | 'Logout';
 
 /** What an {@link AwsSsoPortalError} knows about the failed call. @group AWS portal */
 export interface AwsSsoPortalErrorDetail {
@@ -131,6 +131,16 @@ export class LoginRequiredError extends TokenPollError {
 /**
  * Whether a value is a {@link LoginRequiredError} (by brand and `code`, so it
  * works across copies of the package).
+ * @example
+ * ```ts
+ * import { isLoginRequiredError } from 'tokenpoll';
+ * import { createSsoTokenSource } from 'tokenpoll/node';
+ * const source = createSsoTokenSource({ startUrl: 'https://my-org.awsapps.com/start', region: 'eu-west-1' });
+ * const accessToken = await source.getAccessToken().catch((error: unknown) => {
+ *   if (isLoginRequiredError(error)) console.error(`${error.reason}: run tokenpoll login --aws`);
+ *   throw error;
+ * });
+ * ```
  * @group AWS token cache
  */
 export function isLoginRequiredError(value: unknown): value is LoginRequiredError {

@@ -70,6 +70,18 @@ export async function withToken<TResult>(
   }
 }
 
+/**
+ * Logout (`POST /logout`): ends the portal session the access token belongs
+ * to, and the token with it. The token is asked for once and never refreshed
+ * for this: a refused one (`UnauthorizedException`) is already expired or
+ * signed out, which the caller is told as an {@link AwsSsoPortalError}.
+ * @internal
+ */
+export async function logout(client: AwsClient, provider: TokenSupply, signal: AbortSignal | undefined): Promise<void> {
+  const token = await provider.getAccessToken({ signal });
+  await sendPortalRequest(client, { operation: 'Logout', path: '/logout', method: 'POST', bodyless: true, query: {}, signal }, token);
+}
+
 /** Where the calls get their token: a provider, or a plain token that cannot be refreshed. @internal */
 export interface TokenSupply extends AwsSsoAccessTokenProvider {
   readonly refreshable: boolean;

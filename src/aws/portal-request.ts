@@ -18,11 +18,15 @@ const STATUS_EXCEPTIONS: Readonly<Record<number, string>> = {
   429: 'TooManyRequestsException',
 };
 
-/** One portal GET. @internal */
+/** One portal call. @internal */
 export interface PortalRequest {
   readonly operation: AwsSsoPortalOperation;
-  /** `/assignment/accounts`, `/assignment/roles` or `/federation/credentials`. */
+  /** `/assignment/accounts`, `/assignment/roles`, `/federation/credentials` or `/logout`. */
   readonly path: string;
+  /** `GET` unless said (Logout is a `POST` without a body). */
+  readonly method?: 'GET' | 'POST' | undefined;
+  /** A 2xx answer may come without a body (Logout's does): it reads as `{}`. */
+  readonly bodyless?: boolean | undefined;
   /** The query parameters, by their wire names (`account_id`, `next_token`…); undefined ones are left out. */
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly accountId?: string | undefined;
@@ -45,7 +49,7 @@ export function sendPortalRequest(client: AwsClient, request: PortalRequest, acc
   for (const [name, value] of Object.entries(request.query)) if (value !== undefined) url.searchParams.set(name, value);
   return sendWithRetry(
     request.operation,
-    { url, method: 'GET', headers: { [BEARER_HEADER]: accessToken, accept: 'application/json' } },
+    { url, method: request.method ?? 'GET', headers: { [BEARER_HEADER]: accessToken, accept: 'application/json' } },
     (response, _receivedAt, clock) => readPortalAnswer(request, response, clock, accessToken),
     { ...client.retry, clock: client.clock, fetch: client.fetch, requestTimeoutMs: client.requestTimeoutMs, maxBodyBytes: client.maxBodyBytes, userAgent: client.userAgent, signal: request.signal },
   );
@@ -59,6 +63,7 @@ function readPortalAnswer(request: PortalRequest, response: HttpTokenResponse, c
   if (status >= 200 && status < 300) {
     if (body) return body;
     const { bodyError } = response;
+    if (request.bodyless === true && bodyError === undefined && isBlank(response.body)) return {};
     // Nothing is granted or spent by these calls, so a body lost on the way is simply asked for again.
     if (bodyError !== undefined && !(bodyError instanceof ResponseTooLargeError)) {
       throw new RetryableAnswer({ type: 'network_error', message: `${operation} answered HTTP ${status} with a body that could not be read`, cause: bodyError });
@@ -93,6 +98,10 @@ function serverMessage(body: Readonly<Record<string, unknown>> | undefined, acce
   const message = stringOf(body?.['message']) ?? stringOf(body?.['Message']);
   if (message === undefined || message.includes(accessToken)) return undefined;
   return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}
+
+function isBlank(body: unknown): boolean {
+  return body === undefined || (typeof body === 'string' && body.trim() === '');
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors/failures.js';
 import { resolveAwsClient } from '../transports/aws/client.js';
 import { awsServiceEndpoint } from '../transports/aws/endpoint.js';
-import { listAll, tokenSupply, withToken } from './portal-calls.js';
+import { listAll, logout, tokenSupply, withToken } from './portal-calls.js';
 import type { PortalRequest } from './portal-request.js';
 import { accountFrom, roleCredentialsFrom, roleFrom } from './portal-read.js';
 import type {
@@ -11,6 +11,7 @@ import type {
   AwsRoleCredentialsOptions,
   AwsRoleInfo,
   AwsRoleSelection,
+  AwsSsoPortalCallOptions,
   AwsSsoPortalListOptions,
   AwsSsoPortalOptions,
 } from './portal-types.js';
@@ -36,6 +37,21 @@ export interface AwsSsoPortal {
    * for one role without a `signal` share one request.
    */
   getRoleCredentials(role: AwsRoleSelection, options?: AwsRoleCredentialsOptions): Promise<AwsRoleCredentials>;
+  /**
+   * Signs the access token out (Logout, `POST /logout`): the portal ends its
+   * session, and refuses the token from then on. Role credentials already
+   * issued stay valid until they expire. The token is not refreshed first,
+   * nor after a refusal: an {@link AwsSsoPortalError} with `exception`
+   * `'UnauthorizedException'` means it was already expired or signed out.
+   * Removing the cached token is the caller's part (the CLI's `tokenpoll aws
+   * logout` does both).
+   * @example
+   * ```ts
+   * import { awsSsoPortal } from 'tokenpoll';
+   * await awsSsoPortal({ region: 'eu-west-1', token: accessToken }).logout();
+   * ```
+   */
+  logout(options?: AwsSsoPortalCallOptions): Promise<void>;
 }
 
 /**
@@ -131,6 +147,10 @@ export function awsSsoPortal(options: AwsSsoPortalOptions): AwsSsoPortal {
         .finally(() => shared && inFlight.delete(key));
       if (shared) inFlight.set(key, call);
       return call;
+    },
+    async logout(callOptions = {}) {
+      cached.clear();
+      await logout(client, provider, callOptions.signal);
     },
   };
   return Object.freeze(portal);

@@ -1,8 +1,4 @@
-import { aws } from './commands/aws.js';
-import { demo } from './commands/demo.js';
-import { login } from './commands/login.js';
 import { ExitCode, UsageError } from './exit-codes.js';
-import { errorJson } from './run-login.js';
 import { jsonLine } from './safe-text.js';
 import { Terminal } from './terminal.js';
 import { TOKENPOLL_VERSION } from '../transports/user-agent.js';
@@ -33,7 +29,16 @@ Exit codes: 0 granted, 1 failed, 2 usage error, 3 denied, 4 expired,
 `;
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
-const COMMANDS: Readonly<Record<string, Command>> = { demo, login, aws };
+/**
+ * Each command's module is imported when that command runs, never before: `tokenpoll --version` loads no
+ * command, and `tokenpoll aws credentials` (a credential_process, run by every AWS tool) loads neither the
+ * emulator nor the login machinery (test/cli/startup.test.ts checks the module list).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  demo: async () => (await import('./commands/demo.js')).demo,
+  login: async () => (await import('./commands/login.js')).login,
+  aws: async () => (await import('./commands/aws.js')).aws,
+};
 
 /**
  * Runs the CLI and resolves with its exit code. It never throws: a usage
@@ -46,7 +51,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   try {
     if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
       const topic = command === 'help' ? commandNamed(rest[0]) : undefined;
-      if (topic !== undefined) return await topic(['--help'], io);
+      if (topic !== undefined) return await (await topic())(['--help'], io);
       io.stderr.write(MAIN_HELP);
       return command === undefined ? ExitCode.usage : 0;
     }
@@ -56,7 +61,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     }
     const run = commandNamed(command);
     if (run === undefined) throw new UsageError(`unknown ${command.startsWith('-') ? 'option' : 'command'} '${command}' (see 'tokenpoll --help')`);
-    return await run(rest, io);
+    return await (await run())(rest, io);
   } catch (error) {
     // Only a mistake in the command line is a usage error; what a server or a file said is a failure (see withFlags).
     const usage = error instanceof UsageError;
@@ -64,13 +69,13 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     const terminal = new Terminal(io);
     terminal.line`tokenpoll: ${message}`;
     // --json promises one object on stdout, whatever the outcome.
-    if (rest.includes('--json')) io.stdout.write(jsonLine({ outcome: usage ? 'usage' : 'failed', error: errorJson(error) }));
+    if (rest.includes('--json')) io.stdout.write(jsonLine({ outcome: usage ? 'usage' : 'failed', error: (await import('./run-login.js')).errorJson(error) }));
     if (!usage && io.env['TOKENPOLL_DEBUG'] && error instanceof Error && error.stack) for (const line of error.stack.split('\n')) terminal.line`${line}`;
     return usage ? ExitCode.usage : ExitCode.failed;
   }
 }
 
 /** The command a user-typed name stands for: only the commands themselves, never a name `Object.prototype` answers (`constructor`, `__proto__`). */
-function commandNamed(name: string | undefined): Command | undefined {
+function commandNamed(name: string | undefined): (() => Promise<Command>) | undefined {
   return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }

@@ -74,6 +74,14 @@ interface HeldLock {
  * may both remove it and, rarely, both run; callers re-read what they guard
  * under the lock, so the worst case is one extra, harmless, refresh.
  *
+ * @example
+ * ```ts
+ * import { withFileLock } from 'tokenpoll/node';
+ * const token = await withFileLock('/home/me/.my-cli/token.json.lock', () => refreshUnlessSomeoneDid(), {
+ *   waitMs: 10_000,
+ *   onWait: ({ path, holderPid }) => console.error(`waiting for ${path} (held by process ${holderPid})`),
+ * });
+ * ```
  * @throws {@link SsoCacheError} when the lock cannot be created, is not a
  * regular file, is stale but cannot be removed, or is still held after
  * `waitMs`; {@link ConfigurationError} for a bad option; {@link PollCancelledError} when `signal` aborts the wait;

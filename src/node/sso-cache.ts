@@ -58,7 +58,15 @@ export class SsoCacheError extends TokenPollError {
   }
 }
 
-/** The AWS CLI's default SSO token cache folder, `~/.aws/sso/cache`. @group AWS token cache */
+/**
+ * The AWS CLI's default SSO token cache folder, `~/.aws/sso/cache`.
+ * @example
+ * ```ts
+ * import { defaultSsoCacheDir } from 'tokenpoll/node';
+ * defaultSsoCacheDir(); // '/home/me/.aws/sso/cache'
+ * ```
+ * @group AWS token cache
+ */
 export function defaultSsoCacheDir(): string {
   return join(homedir(), '.aws', 'sso', 'cache');
 }
@@ -77,7 +85,16 @@ export function ssoCacheKey(location: Pick<SsoCacheLocation, 'sessionName' | 'st
   return createHash('sha1').update(name, 'utf8').digest('hex');
 }
 
-/** The cache file's full path: `<cacheDir>/<ssoCacheKey>.json`. @group AWS token cache */
+/**
+ * The cache file's full path: `<cacheDir>/<ssoCacheKey>.json`.
+ * @example
+ * ```ts
+ * import { ssoCachePath } from 'tokenpoll/node';
+ * ssoCachePath({ startUrl: 'https://my-org.awsapps.com/start' }); // '/home/me/.aws/sso/cache/<SHA-1 of the start URL>.json'
+ * ssoCachePath({ sessionName: 'my-sso', startUrl: 'https://my-org.awsapps.com/start', cacheDir: '/tmp/sso' }); // '/tmp/sso/<SHA-1 of my-sso>.json'
+ * ```
+ * @group AWS token cache
+ */
 export function ssoCachePath(location: SsoCacheLocation): string {
   return join(location.cacheDir ?? defaultSsoCacheDir(), `${ssoCacheKey(location)}.json`);
 }
@@ -85,6 +102,11 @@ export function ssoCachePath(location: SsoCacheLocation): string {
 /**
  * An ISO 8601 UTC time as the AWS CLI writes it, without milliseconds
  * (`2026-11-27T14:00:00Z`).
+ * @example
+ * ```ts
+ * import { toCacheTime } from 'tokenpoll/node';
+ * toCacheTime(Date.UTC(2026, 10, 27, 14)); // '2026-11-27T14:00:00Z'
+ * ```
  * @group AWS token cache
  */
 export function toCacheTime(epochMs: number): string {
@@ -118,8 +140,8 @@ export function parseCacheTime(text: string): number {
 const REQUIRED = ['startUrl', 'region', 'accessToken', 'expiresAt'] as const;
 const OPTIONAL = ['clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'] as const;
 
-/** The most a cache file may hold: the AWS CLI's are under 4 KiB. */
-const MAX_CACHE_BYTES = 1024 * 1024;
+/** The most a cache file may hold: the AWS CLI's are under 4 KiB. @internal */
+export const MAX_CACHE_BYTES = 1024 * 1024;
 
 /**
  * Reads a cache file. A missing file gives `undefined`; a file that is not
@@ -134,6 +156,12 @@ const MAX_CACHE_BYTES = 1024 * 1024;
  * holds secrets; when that cannot be done (a read-only mount, a file owned by
  * someone else) it is read anyway and a process warning
  * (`process.emitWarning`, code `TOKENPOLL_CACHE_MODE`) names the file.
+ * @example
+ * ```ts
+ * import { readSsoTokenCache, ssoCachePath } from 'tokenpoll/node';
+ * const entry = await readSsoTokenCache(ssoCachePath({ sessionName: 'my-sso', startUrl: 'https://my-org.awsapps.com/start' }));
+ * if (entry === undefined || Date.parse(entry.expiresAt) <= Date.now()) console.error('log in again: tokenpoll login --aws');
+ * ```
  * @group AWS token cache
  */
 export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntry | undefined> {
@@ -177,6 +205,18 @@ export async function readSsoTokenCache(path: string): Promise<SsoTokenCacheEntr
  * renamed over the target, so a reader sees the old file or the new one,
  * never half of one. The folder is created (0700) when missing. A symbolic
  * link at `path` is replaced, never written through.
+ * @example
+ * ```ts
+ * import { ssoCachePath, toCacheTime, writeSsoTokenCache } from 'tokenpoll/node';
+ * const startUrl = 'https://my-org.awsapps.com/start';
+ * await writeSsoTokenCache(ssoCachePath({ startUrl }), {
+ *   startUrl,
+ *   region: 'eu-west-1',
+ *   accessToken,
+ *   expiresAt: toCacheTime(Date.now() + 8 * 3600_000),
+ * });
+ * // After a login, ssoCacheEntryFromToken(token) builds the whole entry, refresh token and registration included.
+ * ```
  * @throws {@link SsoCacheError} when the folder or file cannot be written.
  * @group AWS token cache
  */
@@ -216,8 +256,8 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
 }
 
 /**
- * Reads a file that tokenpoll keeps (the cache file, its `.refresh` record,
- * a lock's pid) without trusting what is at `path`: opened with `O_NOFOLLOW`
+ * Reads a file that tokenpoll keeps (the cache file, an old `.refresh`
+ * record, a lock's pid) without trusting what is at `path`: opened with `O_NOFOLLOW`
  * (a symbolic link is refused, never followed) and `O_NONBLOCK` (a FIFO does
  * not block the open), then refused unless `fstat` says it is a regular file
  * (so a FIFO, a device such as `/dev/zero`, a socket or a directory is never

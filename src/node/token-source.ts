@@ -79,7 +79,7 @@ export interface SsoTokenSource extends AwsSsoAccessTokenProvider {
  *   per source. When it fails and the token has not expired yet (nor been
  *   refused), the token is returned as it is, as botocore does; once it has
  *   expired, calls within the interval get the last refresh's error again.
- *   The storage records each attempt (the cache file's `<path>.refresh`), so
+ *   The storage records each attempt (a field in the cache file), so
  *   that while the token still works, other sources and processes do not try
  *   again within the interval either (on `clock`'s wall time).
  * - **Other processes.** The refresh runs under the storage's lock (a lock

@@ -1,8 +1,9 @@
+import { unlink } from 'node:fs/promises';
 import type { Clock } from '../clock/clock.js';
 import { TokenNotSavedError } from '../errors/token-not-saved.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
 import { isTokenPollError } from '../errors/base.js';
-import { SsoCacheError, readRegularFile, readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
+import { MAX_CACHE_BYTES, SsoCacheError, readRegularFile, readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
 
 /**
  * Where a token source keeps its token: the AWS CLI v2 cache file by default
@@ -31,53 +32,130 @@ export interface SsoTokenStorage {
 /**
  * The AWS CLI v2 SSO cache file as a {@link SsoTokenStorage}: reads with
  * {@link readSsoTokenCache}, writes with {@link writeSsoTokenCache} (atomic,
- * mode 0600), and locks with {@link withFileLock} on `<path>.lock`, next to it.
- * The last refresh attempt goes to `<path>.refresh` (mode 0600, one ISO 8601
- * time, written as the cache file is: never through a symbolic link), so that
- * short-lived processes such as `credential_process` share the throttle; the
- * cache file itself keeps only the fields the AWS CLI knows. The record is
- * read as the cache file is (see {@link readSsoTokenCache}): a symbolic link,
- * a FIFO or anything else but a regular file there, like a missing or garbled
- * record, counts as no record (no throttle), and the next attempt's record is
- * renamed over it, replacing the link or FIFO, never writing through it.
+ * mode 0600), and locks with {@link withFileLock} on `<path>.lock`, next to it
+ * (removed after each use).
+ *
+ * The last refresh attempt is kept in the cache file itself, in one field of
+ * tokenpoll's own (`tokenpollLastRefreshAttempt`, an ISO 8601 time), so that
+ * short-lived processes such as `credential_process` share the throttle, and
+ * the record goes wherever the token goes: `aws sso logout`, which deletes
+ * every cache file holding an `accessToken`, leaves nothing of tokenpoll's
+ * behind. The AWS CLI and the AWS SDKs read the fields they know by name and
+ * ignore this one; a refresh by the AWS CLI rewrites the file without it,
+ * which only drops a record the new token no longer needs. Recording an
+ * attempt reads the file again and renames a copy with the field set over it
+ * (never through a symbolic link), so what another tool wrote meanwhile is
+ * kept. A file that cannot be read (missing, garbled, a link, a FIFO) holds no
+ * record, and then none is written: the record is best effort.
+ *
+ * Earlier versions of tokenpoll kept the record in `<path>.refresh`, next to
+ * the cache file; such a file is read once, its time moved into the cache file
+ * when newer, and removed (a link or FIFO there is removed, never followed).
  * @param path - The cache file, such as {@link ssoCachePath}'s.
  * @param lock - How the lock waits, and `onWait` to say that it does. @defaultValue `{}` (see {@link FileLockOptions})
+ * @example
+ * ```ts
+ * import { ssoCachePath, ssoTokenFileStorage } from 'tokenpoll/node';
+ * const storage = ssoTokenFileStorage(ssoCachePath({ startUrl: 'https://my-org.awsapps.com/start' }));
+ * const entry = await storage.exclusive(() => storage.read()); // read under the lock the AWS cache's writers share
+ * ```
  * @group AWS token cache
  */
 export function ssoTokenFileStorage(path: string, lock: FileLockOptions = {}): SsoTokenStorage {
-  const record = `${path}.refresh`;
   return Object.freeze({
     path,
     read: () => readSsoTokenCache(path),
     write: (entry: SsoTokenCacheEntry) => writeSsoTokenCache(path, entry),
     exclusive: <TResult>(fn: () => Promise<TResult>, signal?: AbortSignal) => withFileLock(`${path}.lock`, fn, { ...lock, signal }),
-    lastRefreshAttempt: () => readAttempt(record),
-    recordRefreshAttempt: (wallNowMs: number) => writeAttempt(record, wallNowMs),
+    lastRefreshAttempt: () => readAttempt(path),
+    recordRefreshAttempt: async (wallNowMs: number) => {
+      await writeAttempt(path, wallNowMs);
+      await removeLegacyRefreshRecord(path);
+    },
   });
 }
 
-/** The most a record may hold: one ISO 8601 time and a newline. */
+/** The cache file's field that holds the last refresh attempt, an ISO 8601 time. @internal */
+export const REFRESH_ATTEMPT_FIELD = 'tokenpollLastRefreshAttempt';
+
+/** Where earlier versions kept the record: `<path>.refresh`, next to the cache file. @internal */
+export function legacyRefreshRecordPath(path: string): string {
+  return `${path}.refresh`;
+}
+
+/** The most an old `.refresh` record may hold: one ISO 8601 time and a newline. */
 const MAX_RECORD_BYTES = 256;
 
 /**
- * The recorded attempt; a missing, unreadable or garbled record is no record
- * (no throttle), and so is a symbolic link, a FIFO, a device or anything else
- * but a regular file (never followed, never blocked on), or a file over 256
- * bytes. This runs under the cache's lock: it must never wait on what it finds.
+ * The recorded attempt: the cache file's field, or an old `.refresh` record's
+ * time when that is newer (moved into the cache file, then the old record is
+ * removed). Anything unreadable is no record (no throttle). This runs under
+ * the cache's lock: it must never wait on what it finds.
  */
 async function readAttempt(path: string): Promise<number | undefined> {
-  const text = (await readRegularFile(path, MAX_RECORD_BYTES).catch(() => undefined)) ?? '';
-  const at = Date.parse(text.trim());
-  return Number.isNaN(at) ? undefined : at;
+  const inFile = timeOf((await readRawCacheFile(path))?.[REFRESH_ATTEMPT_FIELD]);
+  const legacy = await takeLegacyRefreshRecord(path);
+  if (legacy === undefined || (inFile !== undefined && inFile >= legacy)) return inFile;
+  await writeAttempt(path, legacy);
+  return legacy;
 }
 
 /**
  * Best effort: a record that cannot be written only loses the throttle across
- * processes, never the refresh. Written to a temporary file and renamed, so a
- * symbolic link at the record's path is replaced, never written through.
+ * processes, never the refresh. The file is read again and a copy with the
+ * field set is renamed over it (see {@link writeFileAtomically}), so a
+ * symbolic link at the path is replaced, never written through, and the
+ * fields another tool wrote are kept.
  */
 async function writeAttempt(path: string, wallNowMs: number): Promise<void> {
-  await writeFileAtomically(path, `${new Date(wallNowMs).toISOString()}\n`).catch(() => undefined);
+  const raw = await readRawCacheFile(path);
+  if (raw === undefined || typeof raw['accessToken'] !== 'string') return;
+  const text = `${JSON.stringify({ ...raw, [REFRESH_ATTEMPT_FIELD]: new Date(wallNowMs).toISOString() }, null, 2)}\n`;
+  await writeFileAtomically(path, text).catch(() => undefined);
+}
+
+/** The cache file as a JSON object, or `undefined` when it cannot be read as one (read as {@link readRegularFile} reads). */
+async function readRawCacheFile(path: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readRegularFile(path, MAX_CACHE_BYTES).catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads an old `<path>.refresh` record (a regular file of 256 bytes at most;
+ * a link, a FIFO or anything else is no record) and removes whatever is at
+ * its path. @returns its time, or `undefined`.
+ */
+async function takeLegacyRefreshRecord(path: string): Promise<number | undefined> {
+  const legacy = legacyRefreshRecordPath(path);
+  const text = await readRegularFile(legacy, MAX_RECORD_BYTES).catch(() => undefined);
+  await removeLegacyRefreshRecord(path);
+  return timeOf(text?.trim());
+}
+
+/**
+ * Removes an old `<path>.refresh` record, whatever is there (a symbolic link
+ * is removed, not followed); nothing there, or a folder, is left as it is.
+ * @internal
+ */
+export async function removeLegacyRefreshRecord(path: string): Promise<boolean> {
+  try {
+    await unlink(legacyRefreshRecordPath(path));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function timeOf(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
 }
 
 /** How many times a token the server issued is written before giving up. @internal */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { chmod, lstat, open, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, open, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { systemClock } from '../../src/clock/clock.js';
@@ -45,43 +45,140 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('the refresh record (<cache>.refresh), read under the cache lock', () => {
-  describe('should be read as the cache file is: a link or FIFO there is no record, never followed, never blocked on', () => {
-    test('when the record is a FIFO, lastRefreshAttempt resolves with undefined at once instead of blocking', async () => {
+describe('the refresh record, kept in the cache file (tokenpollLastRefreshAttempt)', () => {
+  describe('should live in the cache file itself, beside what the AWS CLI and other tools wrote', () => {
+    test('when an attempt is recorded, the cache file gains the field, keeps every other field (unknown ones too), stays 0600, and nothing else is written in the folder', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      const written = { ...ENTRY, someFieldOfTheAwsCli: 'kept' };
+      await writeFile(path, JSON.stringify(written), { mode: 0o600 });
+      const storage = ssoTokenFileStorage(path);
+      const at = Date.UTC(2030, 0, 1, 12);
+      await storage.recordRefreshAttempt!(at);
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...written, tokenpollLastRefreshAttempt: new Date(at).toISOString() });
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(await readdir(dir)).toEqual(['cache.json']);
+      expect(await storage.lastRefreshAttempt!()).toBe(at);
+      expect(await storage.read()).toEqual(ENTRY);
+    });
+
+    test('when the token is written anew (a refresh, a login), the record goes with the old token', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      const storage = ssoTokenFileStorage(path);
+      await storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      await storage.write({ ...ENTRY, accessToken: 'at-newer' });
+      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
+      expect(JSON.parse(await readFile(path, 'utf8'))).not.toHaveProperty('tokenpollLastRefreshAttempt');
+    });
+
+    test('when there is no cache file, or it is not JSON, recording writes nothing and there is no record', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await readdir(dir)).toEqual([]);
+      await writeFile(path, 'garbled');
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await readFile(path, 'utf8')).toBe('garbled');
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
+    });
+
+    test('when the field is not a time, it is no record (no throttle)', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      await writeFile(path, JSON.stringify({ ...ENTRY, tokenpollLastRefreshAttempt: 'not a time' }));
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
+    });
+
+    test('when the cache file is a FIFO, lastRefreshAttempt resolves with undefined at once instead of blocking, and recording writes nothing', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      const release = fifo(path);
+      try {
+        const storage = ssoTokenFileStorage(path);
+        expect(await notHung(storage.lastRefreshAttempt!(), 'lastRefreshAttempt')).toBeUndefined();
+        await notHung(storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1)), 'recordRefreshAttempt');
+        expect((await lstat(path)).isFIFO()).toBe(true);
+      } finally {
+        await release();
+      }
+    });
+  });
+
+  describe('should read an old <cache>.refresh record once, move its time into the cache file, and remove it', () => {
+    test('when a regular old record holds a time, that time counts, goes into the cache file, and the old file is gone', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      const at = Date.UTC(2030, 0, 1);
+      await writeFile(`${path}.refresh`, `${new Date(at).toISOString()}\n`, { mode: 0o600 });
+      const storage = ssoTokenFileStorage(path);
+      expect(await storage.lastRefreshAttempt!()).toBe(at);
+      expect(await readdir(dir)).toEqual(['cache.json']);
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...ENTRY, tokenpollLastRefreshAttempt: new Date(at).toISOString() });
+      expect(await storage.lastRefreshAttempt!()).toBe(at);
+    });
+
+    test('when the cache file already holds a newer time, the old record is removed and the newer time kept', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      const newer = Date.UTC(2030, 0, 2);
+      await writeFile(path, JSON.stringify({ ...ENTRY, tokenpollLastRefreshAttempt: new Date(newer).toISOString() }));
+      await writeFile(`${path}.refresh`, `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n`);
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBe(newer);
+      await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+
+    test('when the old record is a regular file over 256 bytes, it is no record, and it is removed', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      await writeFile(`${path}.refresh`, `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n${' '.repeat(300)}`);
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
+      await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+
+    test('when the old record is a FIFO, lastRefreshAttempt resolves with undefined at once instead of blocking, and the FIFO is removed', async () => {
       const path = join(await tempDir(), 'cache.json');
       const release = fifo(`${path}.refresh`);
       try {
         expect(await notHung(ssoTokenFileStorage(path).lastRefreshAttempt!(), 'lastRefreshAttempt')).toBeUndefined();
+        await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
       } finally {
         await release();
       }
     });
 
-    test('when the record is a link to a file outside holding a time, that time is not believed (no record)', async () => {
+    test('when the old record is a link to a file outside holding a time, that time is not believed, the link is removed and the file outside left as it was', async () => {
       const dir = await tempDir();
       const path = join(dir, 'cache.json');
       const outside = join(dir, 'outside.txt');
-      await writeFile(outside, `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n`);
+      const text = `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n`;
+      await writeFile(outside, text);
       await symlink(outside, `${path}.refresh`);
       expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
+      await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await readFile(outside, 'utf8')).toBe(text);
     });
 
-    test('when the record is a link to /dev/zero, lastRefreshAttempt resolves with undefined, nothing read through it', async () => {
+    test('when the old record is a link to /dev/zero, lastRefreshAttempt resolves with undefined, nothing read through it', async () => {
       const path = join(await tempDir(), 'cache.json');
       await symlink('/dev/zero', `${path}.refresh`);
       expect(await notHung(ssoTokenFileStorage(path).lastRefreshAttempt!(), 'lastRefreshAttempt')).toBeUndefined();
     });
 
-    test('when the record is a regular file over 256 bytes, it is no record; a regular record still counts', async () => {
-      const path = join(await tempDir(), 'cache.json');
-      const at = Date.UTC(2030, 0, 1);
-      await writeFile(`${path}.refresh`, `${new Date(at).toISOString()}\n${' '.repeat(300)}`);
-      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
-      await writeFile(`${path}.refresh`, `${new Date(at).toISOString()}\n`);
-      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBe(at);
+    test('when a token source in its refresh window finds an old record saying another process tried just now, it keeps the throttle (no refresh) and the record moves into the cache file', async () => {
+      const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
+      const clock = new ManualClock({ wallEpochMs: Date.now() });
+      const cacheDir = await tempDir();
+      const { path, entry } = await writeSession(emulator, cacheDir, clock, 2 * MINUTE);
+      const triedAt = clock.wallNow() - 5_000;
+      await writeFile(`${path}.refresh`, `${new Date(triedAt).toISOString()}\n`, { mode: 0o600 });
+      const source = createSsoTokenSource({ startUrl: START_URL, region: REGION, endpoint: emulator.awsEndpoint, cacheDir, clock });
+      const result = await settleWithRealIo(clock, source.getToken(), 1000);
+      expect(result).toMatchObject({ status: 'fulfilled', value: { accessToken: entry.accessToken } });
+      expect(refreshCount(emulator)).toBe(0);
+      expect(await readdir(cacheDir)).toEqual([path.split('/').pop()]);
+      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ tokenpollLastRefreshAttempt: new Date(triedAt).toISOString() });
     });
 
-    test('when a token source in its refresh window finds a FIFO as the record, it returns promptly with a refreshed token, and a 0600 regular record replaces the FIFO', async () => {
+    test('when a token source in its refresh window finds a FIFO as the old record, it returns promptly with a refreshed token, and the FIFO is gone', async () => {
       const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
       const clock = new ManualClock({ wallEpochMs: Date.now() });
       const cacheDir = await tempDir();
@@ -93,15 +190,13 @@ describe('the refresh record (<cache>.refresh), read under the cache lock', () =
         expect(result.status).toBe('fulfilled');
         expect((result as PromiseFulfilledResult<SsoTokenCacheEntry>).value.accessToken).not.toBe(entry.accessToken);
         expect(refreshCount(emulator)).toBe(1);
-        const record = await lstat(`${path}.refresh`);
-        expect(record.isFile()).toBe(true);
-        expect(record.mode & 0o777).toBe(0o600);
+        expect(await readdir(cacheDir)).toEqual([path.split('/').pop()]);
       } finally {
         await release();
       }
     });
 
-    test('when a token source in its refresh window finds the record linked to an outside file saying "tried just now", it refreshes anyway and leaves that file untouched', async () => {
+    test('when a token source in its refresh window finds the old record linked to an outside file saying "tried just now", it refreshes anyway and leaves that file untouched', async () => {
       const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
       const clock = new ManualClock({ wallEpochMs: Date.now() });
       const cacheDir = await tempDir();
@@ -120,7 +215,7 @@ describe('the refresh record (<cache>.refresh), read under the cache lock', () =
       expect(await readFile(outside, 'utf8')).toBe(outsideText);
       const after = await stat(outside);
       expect([after.mode & 0o777, after.mtimeMs]).toEqual([0o644, before.mtimeMs]);
-      expect((await lstat(`${path}.refresh`)).isFile()).toBe(true);
+      await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
     });
   });
 });

@@ -23,20 +23,33 @@ async function victim(dir: string): Promise<string> {
 
 describe('files tokenpoll writes, when a symbolic link sits at their path', () => {
   describe('should replace the link, never write through it', () => {
-    test('when <cache>.refresh is a link to another file, recording a refresh attempt leaves that file as it was and writes a 0600 file in the link\'s place', async () => {
+    test('when an old <cache>.refresh is a link to another file, recording a refresh attempt removes the link, leaves that file as it was, and records in the cache file', async () => {
       const dir = await tempDir();
       const target = await victim(dir);
       const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
       await symlink(target, `${path}.refresh`);
       const storage = ssoTokenFileStorage(path);
       const at = Date.UTC(2030, 0, 1);
       await storage.recordRefreshAttempt!(at);
       expect(await readFile(target, 'utf8')).toBe(VICTIM_TEXT);
       expect((await stat(target)).mode & 0o777).toBe(0o644);
-      const record = await lstat(`${path}.refresh`);
-      expect(record.isFile()).toBe(true);
-      expect(record.mode & 0o777).toBe(0o600);
+      await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await lstat(path)).mode & 0o777).toBe(0o600);
       expect(await storage.lastRefreshAttempt!()).toBe(at);
+    });
+
+    test('when the cache file is a link to another file, recording a refresh attempt writes nothing (neither through the link nor in its place)', async () => {
+      const dir = await tempDir();
+      const target = join(dir, 'elsewhere.json');
+      await writeFile(target, JSON.stringify(ENTRY), { mode: 0o644 });
+      const path = join(dir, 'cache.json');
+      await symlink(target, path);
+      const storage = ssoTokenFileStorage(path);
+      await storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await readFile(target, 'utf8')).toBe(JSON.stringify(ENTRY));
+      expect((await lstat(path)).isSymbolicLink()).toBe(true);
+      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
     });
 
     test('when the cache file is a link to another file, writing the cache leaves that file as it was and writes a 0600 file in the link\'s place', async () => {

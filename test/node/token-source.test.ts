@@ -45,7 +45,8 @@ describe('createSsoTokenSource', () => {
       expect(written!.accessToken).not.toBe(entry.accessToken);
       expect(written!.refreshToken).not.toBe(entry.refreshToken);
       expect((await stat(path)).mode & 0o777).toBe(0o600);
-      expect((await readdir(join(path, '..'))).sort()).toEqual([path.split('/').pop(), `${path.split('/').pop()!}.refresh`]);
+      // Only the cache file: the refresh attempt was recorded inside it (and the refreshed entry no longer needs it).
+      expect(await readdir(join(path, '..'))).toEqual([path.split('/').pop()]);
       const sent = emulator.requests.filter((r) => r.params['grantType'] === 'refresh_token');
       expect(sent.map((r) => r.params)).toEqual([{ clientId: entry.clientId, clientSecret: entry.clientSecret, grantType: 'refresh_token', refreshToken: entry.refreshToken }]);
     });
@@ -111,10 +112,11 @@ describe('createSsoTokenSource', () => {
       expect(await settle(clock, first.getAccessToken())).toBe(entry.accessToken);
       const sentByFirst = tokenRequests(emulator);
       expect(sentByFirst).toBe(3); // the first try and its 2 retries
-      const record = `${path}.refresh`;
-      expect((await stat(record)).mode & 0o777).toBe(0o600);
-      expect(await readFile(record, 'utf8')).toBe(`${new Date(triedAt).toISOString()}\n`);
-      expect(Object.keys(JSON.parse(await readFile(path, 'utf8')) as object).sort()).toEqual(Object.keys(entry).sort());
+      // The attempt is recorded in the cache file itself, beside the fields the AWS CLI knows, and nowhere else.
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...entry, tokenpollLastRefreshAttempt: new Date(triedAt).toISOString() });
+      expect(await readdir(join(path, '..'))).toEqual([path.split('/').pop()]);
+      expect(await readSsoTokenCache(path)).toEqual(entry);
 
       expect(clock.wallNow() - triedAt).toBe(2); // the two 1 ms retry waits
       clock.increment(29_000);
@@ -130,12 +132,12 @@ describe('createSsoTokenSource', () => {
 
     test('when the record of the last attempt is garbled, or the token has expired, the other source refreshes anyway', async () => {
       const { emulator, options, path, entry } = await setUp(4 * MINUTE);
-      await writeFile(`${path}.refresh`, 'not a time\n');
+      await writeFile(path, JSON.stringify({ ...entry, tokenpollLastRefreshAttempt: 'not a time' }));
       expect(await createSsoTokenSource(options).getAccessToken()).not.toBe(entry.accessToken);
       expect(tokenRequests(emulator)).toBe(1);
 
       const expired = await setUp(-MINUTE);
-      await writeFile(`${expired.path}.refresh`, `${new Date(expired.clock.wallNow()).toISOString()}\n`);
+      await writeFile(expired.path, JSON.stringify({ ...expired.entry, tokenpollLastRefreshAttempt: new Date(expired.clock.wallNow()).toISOString() }));
       expect(await expired.source.getAccessToken()).not.toBe(expired.entry.accessToken);
       expect(tokenRequests(expired.emulator)).toBe(1);
     });

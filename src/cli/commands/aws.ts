@@ -1,23 +1,22 @@
 import { credentialProcessOutput } from '../../aws/credential-process.js';
-import { isLoginRequiredError, type LoginRequiredError } from '../../aws/errors.js';
-import { awsSsoPortal } from '../../aws/portal.js';
-import type { AwsAccountWithRoles } from '../../aws/portal-types.js';
-import { ssoCacheEntryFromToken } from '../../node/cache-entry.js';
-import type { SsoTokenCacheEntry } from '../../node/sso-cache.js';
-import { createSsoTokenSource } from '../../node/token-source.js';
-import type { TokenNotSavedError } from '../../errors/token-not-saved.js';
-import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text, type Values } from '../args.js';
-import { loginCommand, startAwsLogin, type AwsSessionFlags } from '../aws-login.js';
-import { ExitCode, UsageError, outcomeOf, withFlags } from '../exit-codes.js';
+import { cachedRoleCredentials } from '../../node/role-credentials.js';
+import { OUTPUT_OPTIONS, flag, parseCommand, refuse, required, text } from '../args.js';
+import type { AwsSessionFlags } from '../aws-login.js';
+import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { announceLockWait, announceLongWaits, describe, followLogin } from '../run-login.js';
-import { jsonLine, neutralize } from '../safe-text.js';
-import { Terminal } from '../terminal.js';
+import { jsonLine } from '../safe-text.js';
+import { Terminal, formatDuration } from '../terminal.js';
+import type { OpenPortal } from './aws-portal.js';
+
+// Start-up matters here: `aws credentials` is a credential_process, run by every AWS tool, often many times a
+// minute. This module loads only what answers it from the role-credential cache; the portal, the token source
+// and the login machinery (./aws-portal.js) are imported only when a request is needed.
 
 /** @internal */
 export const AWS_HELP = `Usage:
   tokenpoll aws accounts --start-url URL --region R [options]
   tokenpoll aws credentials --start-url URL --region R --account-id ID --role-name NAME [options]
+  tokenpoll aws logout --start-url URL [options]   (see 'tokenpoll aws logout --help')
 
 Uses the login in the AWS CLI v2 SSO cache (written by 'tokenpoll login --aws'
 or 'aws sso login'), refreshing its token when less than 5 minutes are left.
@@ -27,6 +26,10 @@ or 'aws sso login'), refreshing its token when less than 5 minutes are left.
                 credential_process JSON the AWS CLI and SDKs read (stdout):
                   [profile dev]
                   credential_process = tokenpoll aws credentials --start-url URL --region R --account-id ID --role-name NAME
+                They are cached in the AWS CLI's ~/.aws/cli/cache (shared with
+                it) and reused while more than 15 minutes are left.
+  logout        Signs out as 'aws sso logout' does: the portal's Logout, then the
+                cached token and role credentials are removed.
 
 When a new login is needed (the refresh token was rejected, or the client
 registration expired), a terminal gets a device login on stderr; without a
@@ -47,10 +50,11 @@ Options:
   -h, --help              Show this help.
 `;
 
-const SUBCOMMANDS = ['accounts', 'credentials'] as const;
+const SUBCOMMANDS = ['accounts', 'credentials', 'logout'] as const;
 
-/** `tokenpoll aws accounts|credentials`. @internal */
+/** `tokenpoll aws accounts|credentials|logout`. @internal */
 export async function aws(args: readonly string[], io: CliIo): Promise<number> {
+  if (args[0] === 'logout') return (await import('./aws-logout.js')).awsLogout(args.slice(1), io);
   const { values, positionals } = parseCommand(
     'aws',
     args,
@@ -71,6 +75,7 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const subcommand = positionals[0];
+  if (subcommand === 'logout') throw new UsageError("'logout' comes right after 'aws': tokenpoll aws logout [options] (see 'tokenpoll aws logout --help')");
   if (subcommand !== 'accounts' && subcommand !== 'credentials') {
     throw new UsageError(`${subcommand === undefined ? 'say what to do:' : `unknown aws command '${subcommand}': use`} ${SUBCOMMANDS.join(' or ')} (see 'tokenpoll aws --help')`);
   }
@@ -82,72 +87,33 @@ export async function aws(args: readonly string[], io: CliIo): Promise<number> {
   else refuse(values, ['json'], "'aws accounts'", 'aws');
 
   const terminal = new Terminal(io);
-  const session = { startUrl, region, sessionName: text(values, 'session-name'), endpoint: text(values, 'endpoint') };
-  // Only a person can approve a new login: stdin and stderr must both be a terminal. The AWS CLI and SDKs
-  // run credential_process with stdin inherited but stderr piped, where a prompt would reach no one.
-  const interactive = io.stdinIsTTY && io.stderr.isTTY === true;
-  // A token the server issued (a refresh, a new login) that the cache would not take: still used, and then exit 1.
-  const notSaved: TokenNotSavedError[] = [];
-  const retry = { onRetry: announceLongWaits(terminal) };
+  const session: AwsSessionFlags = { startUrl, region, sessionName: text(values, 'session-name'), endpoint: text(values, 'endpoint') };
   const portalEndpoint = text(values, 'portal-endpoint');
-  // The flags reach the library here: a bad one is a usage error; anything later is about what a server or the cache file said.
-  const portal = withFlags(() => {
-    const source = createSsoTokenSource({
-      startUrl,
-      region,
-      retry,
-      sessionName: session.sessionName,
-      lock: { onWait: announceLockWait(terminal) },
-      onTokenNotSaved: (error: TokenNotSavedError) => void notSaved.push(error),
-      ...(session.endpoint === undefined ? {} : { endpoint: session.endpoint }),
-      ...(interactive ? { onLoginRequired: (error: LoginRequiredError) => interactiveLogin(error, session, values, io, terminal) } : {}),
-    });
-    return awsSsoPortal({ region, token: source, retry, ...(portalEndpoint === undefined ? {} : { endpoint: portalEndpoint }) });
-  });
+  let opened: OpenPortal | undefined;
+  const portalCommands = (): Promise<typeof import('./aws-portal.js')> => import('./aws-portal.js');
+  const open = async (): Promise<OpenPortal> => (opened = (await portalCommands()).openPortal(session, portalEndpoint, values, io, terminal));
   try {
     if (role !== undefined) {
-      const credentials = await portal.getRoleCredentials(role, { signal: io.signal });
+      // From the AWS CLI's own role-credential cache while they have more than 15 minutes left; else from the
+      // portal, under the cache file's lock, and written back for the next call (and the AWS CLI).
+      const credentials = await cachedRoleCredentials(
+        {
+          location: { startUrl, sessionName: session.sessionName, ...role },
+          signal: io.signal,
+          lock: { onWait: ({ path, holderPid, waitMs }) => terminal.line`tokenpoll: waiting for the lock on ${path} (another tokenpoll is getting these role credentials${holderPid === undefined ? '' : `, pid ${holderPid}`}; gives up after ${formatDuration(waitMs)})` },
+          onCacheError: (error) => terminal.line`tokenpoll: role credential cache: ${error.message}`,
+        },
+        async (signal) => (await open()).portal.getRoleCredentials(role, { signal }),
+      );
       io.stdout.write(jsonLine(credentialProcessOutput(credentials)));
     } else {
-      const accounts = await portal.listAccountsWithRoles({ signal: io.signal });
+      const { accountTable } = await portalCommands();
+      const accounts = await (await open()).portal.listAccountsWithRoles({ signal: io.signal });
       io.stdout.write(flag(values, 'json') ? jsonLine({ accounts }) : accountTable(accounts));
     }
-    if (notSaved.length > 0) {
-      terminal.line`tokenpoll: ${notSaved[0]!.message}`;
-      return ExitCode.failed;
-    }
-    return ExitCode.granted;
+    return opened === undefined ? 0 : (await portalCommands()).finish(opened, terminal);
   } catch (error) {
-    // A refresh that was not saved spent the cached refresh token: say so whatever else went wrong.
-    if (notSaved.length > 0) terminal.line`tokenpoll: ${notSaved[0]!.message}`;
-    if (io.signal.aborted) {
-      terminal.line`${terminal.style('red', '✖')} Interrupted.`;
-      return ExitCode.interrupted;
-    }
-    if (isLoginRequiredError(error)) {
-      terminal.line`tokenpoll: ${error.message.replace(/\.$/, '')}; run: ${loginCommand(session)}`;
-      return ExitCode.failed;
-    }
-    // A new login that was denied or expired ends as `tokenpoll login` would.
-    const outcome = outcomeOf(error);
-    if (outcome !== 'denied' && outcome !== 'expired') throw error;
-    terminal.line`${terminal.style('red', '✖')} ${describe(error)}`;
-    return ExitCode[outcome];
+    if (error instanceof UsageError) throw error;
+    return (await portalCommands()).fail(error, opened, session, io, terminal);
   }
 }
-
-async function interactiveLogin(error: LoginRequiredError, session: AwsSessionFlags, values: Values, io: CliIo, terminal: Terminal): Promise<SsoTokenCacheEntry> {
-  terminal.line(terminal.style('yellow', `${error.message.replace(/\.$/, '')}: starting a device login.`));
-  const login = startAwsLogin(session, io.signal, true, announceLongWaits(terminal));
-  return ssoCacheEntryFromToken(await followLogin(login, io, terminal, { qr: !flag(values, 'no-qr'), open: flag(values, 'open') }));
-}
-
-/** The accounts as a table for a person: every cell is the portal's text, neutralised before it is measured. */
-function accountTable(accounts: readonly AwsAccountWithRoles[]): string {
-  if (accounts.length === 0) return 'No accounts: this login has no account assignments.\n';
-  const cells = (account: AwsAccountWithRoles): string[] => [account.accountId, account.accountName ?? '', account.emailAddress ?? '', account.roles.join(', ')].map(neutralize);
-  const rows = [['ACCOUNT ID', 'NAME', 'EMAIL', 'ROLES'], ...accounts.map(cells)];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n') + '\n';
-}
-

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import type { EmulatorContext } from './context.js';
-import { respondJson, type Exchange, type Handler } from './http-io.js';
+import { respond, respondJson, type Exchange, type Handler } from './http-io.js';
 import { randomToken } from './random.js';
 
 /**
@@ -39,7 +39,14 @@ export function portalRoutes(context: EmulatorContext): Map<string, Handler> {
     [`GET ${PORTAL_PREFIX}/assignment/accounts`, authorized(listAccounts)],
     [`GET ${PORTAL_PREFIX}/assignment/roles`, authorized(listAccountRoles)],
     [`GET ${PORTAL_PREFIX}/federation/credentials`, authorized(getRoleCredentials)],
+    [`POST ${PORTAL_PREFIX}/logout`, authorized(logout)],
   ]);
+}
+
+/** Logout: the token is refused from now on (a second Logout with it gets UnauthorizedException); 200 with no body. */
+function logout(exchange: Exchange, context: EmulatorContext): void {
+  context.awsTokens.revoke(String(exchange.req.headers['x-amz-sso_bearer_token']));
+  respond(exchange, 200, { 'x-amzn-RequestId': crypto.randomUUID() });
 }
 
 function listAccounts(exchange: Exchange, context: EmulatorContext): void {

@@ -42,6 +42,11 @@ export class AwsAccessTokens {
     return false;
   }
 
+  /** Forgets one token (a portal Logout): the portal refuses it from then on. */
+  revoke(token: string): void {
+    this.#expiresAt.delete(token);
+  }
+
   /** Expires every token issued so far. */
   expireAll(): void {
     this.#expiresAt.clear();

@@ -242,9 +242,10 @@ export interface EmulatorRequest {
  * portal (rest-json, the access token in `x-amz-sso_bearer_token`):
  * `GET /assignment/accounts` and `GET /assignment/roles?account_id=…`
  * (paginated with `max_result` and `next_token`), `GET
- * /federation/credentials?account_id=…&role_name=…`, with errors in
+ * /federation/credentials?account_id=…&role_name=…`, and `POST /logout`
+ * (200 with no body; the token is refused from then on), with errors in
  * `x-amzn-ErrorType` and a `{message}` body: `UnauthorizedException` (401) for
- * an unknown, expired or revoked access token, `ResourceNotFoundException`
+ * an unknown, expired, revoked or signed-out access token, `ResourceNotFoundException`
  * (404) for an account or role the login does not have,
  * `InvalidRequestException` (400) for a missing or malformed parameter.
  * Access tokens (AWS side) expire after `accessTokenTtlSeconds`; refresh
