@@ -54,6 +54,20 @@ const EXPECTED: Readonly<Record<string, readonly RegExp[]>> = {
     /^login 1: granted for https:\/\/d-1234567890\.awsapps\.com\/start in eu-west-1, expires \d{4}-\d\d-\d\dT[\d:.]+Z; RegisterClient calls so far: 1$/m,
     /^login 2: granted .*; RegisterClient calls so far: 1$/m,
   ],
+  'fleet-bullmq': [
+    /^approve-me: enter [B-Z]{4}-[B-Z]{4} at http:\/\/127\.0\.0\.1:\d+\/device$/m,
+    /^worker [12]: approve-me granted a Bearer token$/m,
+    /^approve-me: granted after \d+ polls$/m,
+    /^deny-me: denied after \d+ polls$/m,
+    /^cancel-me: cancelled after \d+ polls?$/m,
+  ],
+  'snapshot-resume': [
+    /^process 1: open http:\/\/127\.0\.0\.1:\d+\/device and enter [B-Z]{4}-[B-Z]{4}$/m,
+    /^process 1: snapshot sealed and saved; polling stops here$/m,
+    /^process 2: resumed [B-Z]{4}-[B-Z]{4} \(resumed: true\)$/m,
+    /^process 2: granted a Bearer token for 3600 s$/m,
+    /^same code in both processes: true$/m,
+  ],
 };
 
 /** What the emulator's secrets look like: access tokens, AWS client secrets, and 256-bit device codes and refresh tokens. */
@@ -76,7 +90,7 @@ describe('examples', () => {
     );
     await writeFile(
       join(work, 'package.json'),
-      JSON.stringify({ name: 'tokenpoll', type: 'module', exports: { '.': './src/index.js', './testing': './src/testing.js', './testing/arbitraries': './src/testing-arbitraries.js', './testing/emulator': './src/testing-emulator.js', './node': './src/node.js' } }),
+      JSON.stringify({ name: 'tokenpoll', type: 'module', exports: { '.': './src/index.js', './testing': './src/testing.js', './testing/arbitraries': './src/testing-arbitraries.js', './testing/emulator': './src/testing-emulator.js', './node': './src/node.js', './bullmq': './src/bullmq.js' } }),
     );
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     compiled = run(process.execPath, [tsc, '-p', join(work, 'tsconfig.json')], { cwd: root }).then(

@@ -23,10 +23,11 @@ const ALLOWED_IMPORTS = {
   node: ['core', 'backoff', 'clock', 'errors', 'classify', 'retry', 'transports', 'runtime', 'flows', 'aws'],
   testing: ['core', 'backoff', 'clock', 'errors', 'classify', 'retry', 'transports', 'runtime', 'flows', 'aws'],
   cli: ['core', 'backoff', 'clock', 'errors', 'classify', 'retry', 'transports', 'runtime', 'flows', 'aws', 'node', 'testing'],
+  bullmq: ['core', 'backoff', 'clock', 'errors', 'classify', 'retry', 'transports', 'runtime', 'flows'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The entry files: they may import anything, and nothing in src/ imports them (that would be a way round the matrix). */
-const ENTRY_FILES = ['index.ts', 'node.ts', 'testing.ts', 'testing-arbitraries.ts', 'testing-emulator.ts'];
+const ENTRY_FILES = ['index.ts', 'node.ts', 'testing.ts', 'testing-arbitraries.ts', 'testing-emulator.ts', 'bullmq.ts'];
 
 /** The npm packages src/ uses, and the folders that may use each one. */
 const ALLOWED_PACKAGES: Record<string, readonly Folder[]> = {
@@ -35,6 +36,8 @@ const ALLOWED_PACKAGES: Record<string, readonly Folder[]> = {
   'p-cancelable': ['runtime'],
   'fast-check': ['testing'],
   uqr: ['cli'],
+  bullmq: ['bullmq'],
+  ioredis: ['bullmq'],
 };
 
 /** Only these may import `node:*` modules (or reference Node's types): everything else runs wherever fetch does. */
@@ -42,7 +45,7 @@ const NODE_ONLY = ['node/', 'cli/', 'testing/emulator/', 'node.ts', 'testing-emu
 
 /** The entry points a browser bundles: nothing they reach, through any chain of imports, is Node-only or an optional peer. */
 const BROWSER_ENTRY_FILES = ['index.ts', 'testing.ts'];
-const OPTIONAL_PEERS = ['fast-check', '@aws-sdk/client-sso-oidc'];
+const OPTIONAL_PEERS = ['fast-check', '@aws-sdk/client-sso-oidc', 'bullmq', 'ioredis'];
 
 /** What the pure layers never touch: a clock, a random source, a timer or the network. */
 const IMPURE_GLOBALS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'queueMicrotask', 'performance', 'crypto', 'fetch', 'XMLHttpRequest', 'WebSocket', 'AbortController'];
