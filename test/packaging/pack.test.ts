@@ -1,19 +1,18 @@
 /**
  * The package as a user gets it. `npm pack` runs on a copy of the package
- * (package.json, README, tsconfigs and src/, with a link to the repo's
- * node_modules) in the OS temp folder, as on a fresh clone: its prepack
- * cleans and builds there, so the repo's dist/, which other tests run
- * meanwhile, is never rewritten. A fresh project beside it installs the
- * tarball, with its dependencies from the npm registry (cache first), and
+ * in the OS temp folder, as on a fresh clone, so the repo's dist/, which
+ * other tests run meanwhile, is never rewritten; the tarball is shared with
+ * test/runtimes (test/helpers/packed-package.ts). A fresh project installs
+ * the tarball, with its dependencies from the npm registry (cache first), and
  * without fast-check, the optional peer that only
- * `tokenpoll/testing/arbitraries` needs: a user who never installs it must
- * still compile (strict, no skipLibCheck) and run everything else. The
+ * `tokenpoll/testing/arbitraries` needs, nor bullmq and ioredis, which only
+ * `tokenpoll/bullmq` needs: a user who never installs them must still compile (strict, no skipLibCheck) and run everything else. The
  * project then imports the package as ESM, requires it from CommonJS (Node's
  * require(esm), unflagged since 20.19), compiles against its types with the
  * repo's TypeScript, bundles the browser-safe entry points for the browser
  * with esbuild, and runs its bin; publint and are-the-types-wrong check the
- * tarball. One pack and one install per run; nothing is written in the repo,
- * and everything is removed afterwards.
+ * tarball. One install per run; nothing is written in the repo, and the
+ * project is removed afterwards.
  *
  * are-the-types-wrong runs with its `esm-only` profile: tokenpoll is ESM
  * only, so the two resolutions that profile leaves out do not apply as attw
@@ -24,56 +23,18 @@
  * such as `tokenpoll/testing` cannot resolve there; it is a legacy mode that
  * cannot load an ESM-only package anyway.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { command, installTarball, mustRun, packTarball, repoRoot as root } from '../helpers/packed-package.js';
 
-const root = join(import.meta.dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const toolBin = (name: string): string => join(root, 'node_modules/.bin', name);
 const SETUP_TIMEOUT_MS = 300_000;
-/** What a build needs from a checkout (and what may be packed). */
-const CHECKOUT = ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'src'];
-const COMMAND_TIMEOUT_MS = 240_000;
-
-/**
- * The environment of every command: without the `npm_*` variables an
- * enclosing `npm test` sets (its local prefix, package and lifecycle), so
- * each npm sees only its own folder. `NPM_CONFIG_*` set by the user is kept.
- */
-const env: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_'))),
-  NO_COLOR: '1',
-  NODE_OPTIONS: '',
-};
-
-interface CommandResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to its end; never throws for a non-zero exit (the tests assert the code). */
-function command(file: string, args: readonly string[], cwd: string): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, stdout, stderr: error !== null && code === null ? `${stderr}\n${error.message}` : stderr });
-    });
-  });
-}
-
-/** Runs a command that must succeed, for the setup. */
-async function mustRun(file: string, args: readonly string[], cwd: string): Promise<string> {
-  const result = await command(file, args, cwd);
-  if (result.code !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 describe('package', () => {
   let work: string;
@@ -86,11 +47,7 @@ describe('package', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'tokenpoll-pack-'));
-    const checkout = join(work, 'checkout');
-    for (const entry of CHECKOUT) if (existsSync(join(root, entry))) await cp(join(root, entry), join(checkout, entry), { recursive: true });
-    await symlink(join(root, 'node_modules'), join(checkout, 'node_modules'), 'dir');
-    const packed = JSON.parse(await mustRun('npm', ['pack', '--json', '--pack-destination', work], checkout)) as [{ filename: string }];
-    tarball = join(work, packed[0].filename);
+    tarball = await packTarball();
     files = (await mustRun('tar', ['tzf', tarball], work)).split('\n').filter((line) => line !== '' && !line.endsWith('/')).map((line) => line.replace(/^package\//, ''));
     unpacked = join(work, 'unpacked');
     await mkdir(unpacked);
@@ -101,7 +58,7 @@ describe('package', () => {
     app = join(work, 'app');
     await mkdir(app);
     for (const [name, text] of Object.entries(PROJECT_FILES)) await writeFile(join(app, name), text);
-    await mustRun('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], app);
+    await installTarball(tarball, app);
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -117,9 +74,10 @@ describe('package', () => {
         ...Object.values(manifest.bin),
       ].map((target) => posix.normalize(target));
       expect(targets).toEqual(
-        expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'dist/testing-arbitraries.js', 'dist/testing-emulator.js', 'dist/node.js', 'dist/cli/main.js']),
+        expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'dist/testing-arbitraries.js', 'dist/testing-emulator.js', 'dist/node.js', 'dist/bullmq.js', 'dist/bullmq.d.ts', 'dist/cli/bin.cjs']),
       );
-      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', ...targets]));
+      // The bin (CommonJS) hands most commands to the CLI's ES module.
+      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cli/main.js', ...targets]));
       for (const js of files.filter((file) => file.startsWith('dist/') && file.endsWith('.js'))) expect(files, `${js} has types`).toContain(js.replace(/\.js$/, '.d.ts'));
     });
 
@@ -186,11 +144,22 @@ describe('package', () => {
       for (const error of errors) expect(error).toMatch(/TS2307: Cannot find module 'fast-check'/);
     });
 
+    test('when bullmq and ioredis are not installed, tokenpoll/bullmq type-checks (its types name neither), and only loading it fails, for want of bullmq', async () => {
+      const compiled = await command(process.execPath, [tsc, '-p', 'tsconfig.fleet.json'], app);
+      const loaded = await command(process.execPath, ['--input-type=module', '-e', "await import('tokenpoll/bullmq')"], app);
+
+      expect(existsSync(join(app, 'node_modules/bullmq'))).toBe(false);
+      expect(compiled.stdout + compiled.stderr).toBe('');
+      expect(compiled.code).toBe(0);
+      expect(loaded.code).not.toBe(0);
+      expect(loaded.stderr).toMatch(/Cannot find package 'bullmq'/);
+    });
+
     test('when esbuild bundles tokenpoll and tokenpoll/testing for the browser, no Node module or optional peer is pulled in, and the bundle runs the flow', async () => {
       const result = await build({ absWorkingDir: app, entryPoints: ['browser.mjs'], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
 
       const inputs = Object.keys(result.metafile.inputs);
-      expect(inputs.filter((input) => /^node:|fast-check|testing-emulator|testing-arbitraries|\/dist\/(node|cli|testing\/emulator)\//.test(input))).toEqual([]);
+      expect(inputs.filter((input) => /^node:|fast-check|bullmq|ioredis|testing-emulator|testing-arbitraries|\/dist\/(node|cli|testing\/emulator)\//.test(input))).toEqual([]);
       expect(inputs).toEqual(expect.arrayContaining(['node_modules/tokenpoll/dist/index.js', 'node_modules/tokenpoll/dist/testing.js']));
       const bundle = result.outputFiles[0]!.text;
       expect(bundle).not.toMatch(/\bfrom\s*["']node:|\bimport\(\s*["']node:|require\(\s*["']node:/);
@@ -307,6 +276,10 @@ import { ManualClock, scriptedTransport } from 'tokenpoll/testing';
 ${FLOW}
 console.log(JSON.stringify(flow));
 `,
+  'fleet.ts': `import { FleetQueue } from 'tokenpoll/bullmq';
+
+export const Fleet: typeof FleetQueue = FleetQueue;
+`,
   'arbitraries.ts': `import { deviceFlowArbitraries } from 'tokenpoll/testing/arbitraries';
 
 export const build: typeof deviceFlowArbitraries = deviceFlowArbitraries;
@@ -326,12 +299,13 @@ tokenpoll.pollToken({ clock, expiresInSeconds: 900 });
       ['bundler', 'esnext', 'check.ts'],
       ['cjs', 'nodenext', 'check.cts'],
       ['arbitraries', 'nodenext', 'arbitraries.ts'],
+      ['fleet', 'nodenext', 'fleet.ts'],
     ].map(([name, module, file]) => [
       `tsconfig.${name}.json`,
       JSON.stringify({
         compilerOptions: {
           module,
-          moduleResolution: name === 'cjs' || name === 'arbitraries' ? 'nodenext' : name,
+          moduleResolution: name === 'cjs' || name === 'arbitraries' || name === 'fleet' ? 'nodenext' : name,
           target: 'es2022',
           lib: ['es2022', 'dom'],
           types: [],
