@@ -58,6 +58,13 @@ const OUTCOME_TYPES: ReadonlySet<string> = new Set([
  * - an OAuth error object with an `error` member.
  *
  * A thrown value goes to {@link classifyThrown}.
+ * @example
+ * ```ts
+ * import { classifyTokenResponse } from 'tokenpoll';
+ * classifyTokenResponse({ ok: true, value: { error: 'authorization_pending' } }, { wallNow: Date.now() }); // { type: 'authorization_pending' }
+ * classifyTokenResponse({ ok: true, value: { accessToken: 'at', expiresIn: 3600 } }, { wallNow: Date.now() }); // { type: 'success', token } (the AWS SDK's shape)
+ * classifyTokenResponse({ ok: false, error: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }, { wallNow: Date.now() }); // { type: 'network_error', … }
+ * ```
  * @group Classification
  */
 export const classifyTokenResponse: Classifier<TokenSet> = (answer, context) => {

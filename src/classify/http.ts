@@ -42,6 +42,14 @@ export function isHttpTokenResponse(value: unknown): value is HttpTokenResponse 
  *   `unreadable_success`, never retried;
  * - anything else is `invalid_response`.
  * @param wallNowMs - The wall-clock time, for `Retry-After` dates.
+ * @example
+ * ```ts
+ * import { classifyHttpResponse } from 'tokenpoll';
+ * classifyHttpResponse({ status: 400, body: { error: 'slow_down' } }, Date.now()); // { type: 'slow_down' }
+ * classifyHttpResponse({ status: 200, body: { error: 'authorization_pending' } }, Date.now()); // GitHub's way: { type: 'authorization_pending' }
+ * classifyHttpResponse({ status: 503, headers: { 'retry-after': '10' }, body: '<html>' }, Date.now()); // { type: 'server_error', status: 503, retryAfterMs: 10000, … }
+ * classifyHttpResponse({ status: 200, body: '{"access_tok' }, Date.now()); // { type: 'unreadable_success', … }: a lost grant, never retried
+ * ```
  * @group Classification
  */
 export function classifyHttpResponse(response: HttpTokenResponse, wallNowMs: number): TokenOutcome<TokenSet> {
@@ -107,6 +115,12 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 315_360_000;
  * `expires_in` that is not a finite positive number is left out; one above
  * {@link MAX_TOKEN_LIFETIME_SECONDS} is clamped to it, so a token already
  * granted is never refused for it.
+ * @example
+ * ```ts
+ * import { tokenSetFrom } from 'tokenpoll';
+ * tokenSetFrom({ access_token: 'at', token_type: 'Bearer', expires_in: 3600 }); // { accessToken: 'at', tokenType: 'Bearer', expiresInSeconds: 3600, raw: { … } }
+ * tokenSetFrom({ error: 'authorization_pending' }); // undefined
+ * ```
  * @group Classification
  */
 export function tokenSetFrom(body: Readonly<Record<string, unknown>>): TokenSet | undefined {

@@ -35,6 +35,12 @@ export const AWS_SSO_OIDC_EXCEPTIONS: Readonly<
  * `slow_down` continue, `access_denied` and `expired_token` end the flow
  * their own way, and every other code ends it as a failure.
  * @param interval - The `interval` a `slow_down` answer carried (GitHub sends one).
+ * @example
+ * ```ts
+ * import { outcomeFromOAuthError } from 'tokenpoll';
+ * outcomeFromOAuthError({ code: 'slow_down' }, 10); // { type: 'slow_down', interval: 10 }
+ * outcomeFromOAuthError({ code: 'invalid_grant', description: 'bad device code' }); // { type: 'oauth_error', error: { code: 'invalid_grant', … } }
+ * ```
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.5 | RFC 8628 §3.5}
  * @group Classification
  */

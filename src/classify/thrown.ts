@@ -42,6 +42,12 @@ interface ErrorLike {
  *   treat it as permanent, since there it is most likely a typo;
  * - anything else as `transport_error`, which ends the flow: it is most
  *   likely a bug, and retrying it would only hide it.
+ * @example
+ * ```ts
+ * import { classifyThrown } from 'tokenpoll';
+ * classifyThrown(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })); // { type: 'network_error', message: 'socket hang up (ECONNRESET)', … }
+ * classifyThrown(new TypeError('transport is not a function')); // { type: 'transport_error', … }: ends the flow
+ * ```
  * @group Classification
  */
 export function classifyThrown(error: unknown): TokenOutcome<never> {

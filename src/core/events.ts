@@ -141,6 +141,11 @@ export type WarningCode =
 
 /**
  * Summarises a fault for events and errors, dropping its `cause`.
+ * @example
+ * ```ts
+ * import { summarizeFault } from 'tokenpoll';
+ * summarizeFault({ type: 'network_error', message: 'socket hang up (ECONNRESET)', cause: error }); // { type: 'network_error', message: 'socket hang up (ECONNRESET)' }
+ * ```
  * @group Events
  */
 export function summarizeFault(fault: RetryableOutcome): FaultSummary {

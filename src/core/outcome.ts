@@ -210,6 +210,12 @@ const TRANSIENT_TYPES: ReadonlySet<string> = new Set(['network_error', 'timeout'
 
 /**
  * Whether an outcome is a transient fault, to be waited out with backoff.
+ * @example
+ * ```ts
+ * import { isTransientOutcome } from 'tokenpoll';
+ * isTransientOutcome({ type: 'timeout', message: 'no answer in 10 s' }); // true: wait with backoff
+ * isTransientOutcome({ type: 'slow_down' }); // false: slow_down raises the interval instead
+ * ```
  * @group Transports
  */
 export function isTransientOutcome(outcome: TokenOutcome<unknown>): outcome is TransientOutcome {

@@ -202,6 +202,13 @@ export type Failure =
 
 /**
  * Whether a state is terminal (it absorbs every input).
+ * @example
+ * ```ts
+ * import { isTerminal } from 'tokenpoll';
+ * poll.on('stateChange', () => {
+ *   if (isTerminal(poll.state)) console.error(`ended ${poll.state.status}`); // granted, denied, expired, failed or cancelled
+ * });
+ * ```
  * @group Lifecycle
  */
 export function isTerminal<TToken>(state: PollState<TToken>): state is TerminalState<TToken> {
@@ -210,6 +217,11 @@ export function isTerminal<TToken>(state: PollState<TToken>): state is TerminalS
 
 /**
  * Whether a state is active (polling or waiting to poll).
+ * @example
+ * ```ts
+ * import { isActive } from 'tokenpoll';
+ * if (isActive(poll.state)) console.error(`polling: attempt ${poll.state.attempt}`); // pending, slow-down or retrying
+ * ```
  * @group Lifecycle
  */
 export function isActive(state: PollState<unknown>): state is ActiveState {

@@ -9,6 +9,12 @@ import { CallbackError, InvalidResponseError, LostGrantError, PollCancelledError
  * @param operation - The poll as the transport names it, with its URL (`'polling at https://auth.example.com/token'`,
  * a transport's `operation`). The failures that concern the endpoint start with it: a {@link RetriesExhaustedError}
  * (its `operation`), a {@link TransportError} and an {@link InvalidResponseError}.
+ * @example
+ * A driver of your own, on the pure {@link transition}, rejects as `pollToken` does.
+ * ```ts
+ * import { errorFromState, isTerminal } from 'tokenpoll';
+ * if (isTerminal(state) && state.status !== 'granted') throw errorFromState(state, timeoutMs); // AccessDeniedError, ExpiredTokenError, …
+ * ```
  * @group Errors
  */
 export function errorFromState(state: Exclude<TerminalState, { status: 'granted' }>, timeoutMs: number, operation?: string): TokenPollError {

@@ -86,7 +86,7 @@ const AWS_CODES: Record<string, [number, string]> = {
  * import fc from 'fast-check';
  * import { deviceFlowArbitraries } from 'tokenpoll/testing/arbitraries';
  * const { script } = deviceFlowArbitraries(fc);
- * fc.assert(fc.asyncProperty(script, async (steps) => { ... }));
+ * await fc.assert(fc.asyncProperty(script, async (steps) => steps.length > 0)); // your property of a flow run on `steps`
  * ```
  * @example
  * With the hard cases too (lost grants, malformed answers, thrown errors, hangs): whatever

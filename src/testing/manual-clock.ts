@@ -164,6 +164,13 @@ const immediate = (globalThis as { setImmediate?: (callback: () => void) => unkn
 /**
  * Lets every queued promise callback run: waits one macrotask turn
  * (`setImmediate` where there is one, else a zero-delay `setTimeout`).
+ * @example
+ * ```ts
+ * import { flushCallbacks } from 'tokenpoll/testing';
+ * let answered = false;
+ * void Promise.resolve().then(() => (answered = true));
+ * await flushCallbacks(); // answered === true: the queued callbacks ran
+ * ```
  * @group Testing
  */
 export function flushCallbacks(): Promise<void> {

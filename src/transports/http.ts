@@ -51,6 +51,13 @@ export class ResponseTooLargeError extends Error {
  * loopback issuer that is itself `http:`, so a server's metadata cannot send
  * the client secret or device code in the clear to whatever listens on a
  * local port.
+ * @example
+ * ```ts
+ * import { assertSecureUrl } from 'tokenpoll';
+ * assertSecureUrl('https://auth.example.com/token'); // URL
+ * assertSecureUrl('http://127.0.0.1:8080/token'); // URL: plain http on loopback
+ * assertSecureUrl('http://auth.example.com/token', 'tokenEndpoint'); // throws ConfigurationError: "tokenEndpoint: … must use https: …"
+ * ```
  * @throws {@link ConfigurationError} for any other URL.
  * @group Transports
  */
@@ -68,6 +75,19 @@ export function assertSecureUrl(url: string | URL, option = 'url', issuer?: URL)
  * or while reading a non-2xx body, which the classifier treats as transient.
  * Redirects are not followed.
  *
+ * @example
+ * A token request of your own, with the checks and caps built in; the classifier says what the answer means.
+ * ```ts
+ * import { DEVICE_CODE_GRANT_TYPE, classifyHttpResponse, httpRequest } from 'tokenpoll';
+ * const response = await httpRequest({
+ *   url: 'https://auth.example.com/oauth/token',
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/x-www-form-urlencoded' },
+ *   body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'my-cli' }).toString(),
+ *   timeoutMs: 10_000,
+ * });
+ * const outcome = classifyHttpResponse(response, Date.now()); // { type: 'success', token }, { type: 'authorization_pending' }, …
+ * ```
  * @throws {@link ConfigurationError} for a URL that is not HTTPS or loopback.
  * @group Transports
  */

@@ -23,6 +23,22 @@ export interface StartAwsDeviceAuthorizationOptions extends AwsSsoOidcClientOpti
  * into a {@link DeviceAuthorization} (`issuedAt` is `clock.now()` when the
  * answer arrived). Its `deviceCode` is a secret: hand it only to
  * {@link awsTokenTransport}.
+ * @example
+ * The steps `loginWithAwsSso` takes, by hand.
+ * ```ts
+ * import { awsTokenTransport, pollToken, registerAwsClient, startAwsDeviceAuthorization } from 'tokenpoll';
+ * const region = 'eu-west-1';
+ * const registration = await registerAwsClient({ region });
+ * const authorization = await startAwsDeviceAuthorization({ region, registration, startUrl: 'https://my-org.awsapps.com/start' });
+ * console.error(`Open ${authorization.verificationUri} and enter ${authorization.userCode}`);
+ * const poll = pollToken({
+ *   transport: awsTokenTransport({ region, registration, deviceCode: authorization.deviceCode }),
+ *   intervalSeconds: authorization.intervalSeconds,
+ *   expiresInSeconds: authorization.expiresInSeconds,
+ *   issuedAt: authorization.issuedAt,
+ * });
+ * const token = await poll.result;
+ * ```
  * @throws {@link ConfigurationError} for a bad option, {@link AwsSsoOidcError} for an AWS error (`reregisterClient` for
  * `InvalidClientException`), {@link RetriesExhaustedError},
  * {@link InvalidResponseError}, {@link PollCancelledError}.

@@ -15,6 +15,12 @@ const PARTITION_SUFFIXES: readonly (readonly [prefix: string, suffix: string])[]
 /**
  * Checks an AWS region name, such as `us-east-1`, `eu-central-2`,
  * `us-gov-west-1` or `cn-north-1`.
+ * @example
+ * ```ts
+ * import { assertAwsRegion } from 'tokenpoll';
+ * assertAwsRegion('eu-west-1'); // 'eu-west-1'
+ * assertAwsRegion('eu west'); // throws ConfigurationError: "region: expected an AWS region such as 'us-east-1', got 'eu west'"
+ * ```
  * @throws {@link ConfigurationError} (option `region`) for anything else.
  * @group AWS SSO OIDC
  */

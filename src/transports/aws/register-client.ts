@@ -25,6 +25,13 @@ export interface RegisterAwsClientOptions extends AwsSsoOidcClientOptions {
  * Registers a public client (AWS SSO OIDC `RegisterClient`, `POST
  * /client/register`), retrying transient faults. No cache: see
  * `loginWithAwsSso` for the cached path.
+ * @example
+ * ```ts
+ * import { registerAwsClient, startAwsDeviceAuthorization } from 'tokenpoll';
+ * const registration = await registerAwsClient({ region: 'eu-west-1', clientName: 'my-cli', scopes: ['sso:account:access'] });
+ * // Keep it (clientId, clientSecret) until registrationExpiresAt, and reuse it for every login.
+ * const authorization = await startAwsDeviceAuthorization({ region: 'eu-west-1', registration, startUrl: 'https://my-org.awsapps.com/start' });
+ * ```
  * @throws {@link AwsSsoOidcError} for an AWS error, {@link RetriesExhaustedError}
  * when transient faults persist, {@link InvalidResponseError} for an unusable
  * answer, {@link PollCancelledError} when cancelled.

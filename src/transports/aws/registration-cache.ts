@@ -50,6 +50,14 @@ export const DEFAULT_REGISTRATION_MARGIN_MS: number = 15 * 60_000;
  * expire, on the `wallNow` clock. `loginWithAwsSso` shares one such cache per
  * process unless given its own.
  * @param wallNow - The wall clock, epoch ms. @defaultValue Date.now
+ * @example
+ * One cache for several logins, so that they register the client once.
+ * ```ts
+ * import { loginWithAwsSso, memoryRegistrationCache } from 'tokenpoll';
+ * const cache = memoryRegistrationCache();
+ * const work = loginWithAwsSso({ startUrl: 'https://work.awsapps.com/start', region: 'eu-west-1', cache });
+ * const lab = loginWithAwsSso({ startUrl: 'https://lab.awsapps.com/start', region: 'eu-west-1', cache });
+ * ```
  * @group AWS SSO OIDC
  */
 export function memoryRegistrationCache(wallNow: () => number = Date.now): AwsRegistrationCache {
@@ -81,6 +89,11 @@ export const defaultRegistrationCache: AwsRegistrationCache = memoryRegistration
  * no later than the year 9999 (a cache filled before RegisterClient answers
  * were range-checked may hold `1e303`, which no cache file can write).
  * @param wallNowMs - The current wall-clock time, epoch ms.
+ * @example
+ * ```ts
+ * import { isRegistrationUsable, registerAwsClient } from 'tokenpoll';
+ * const registration = isRegistrationUsable(saved, Date.now()) ? saved : await registerAwsClient({ region: 'eu-west-1' });
+ * ```
  * @group AWS SSO OIDC
  */
 export function isRegistrationUsable(registration: unknown, wallNowMs: number, marginMs: number = DEFAULT_REGISTRATION_MARGIN_MS): registration is AwsClientRegistration {
@@ -99,6 +112,12 @@ export function isRegistrationUsable(registration: unknown, wallNowMs: number, m
 /**
  * The cache key of a registration: the endpoint, the client name and the
  * sorted scopes, as JSON. Registrations are not tied to a start URL.
+ * @example
+ * ```ts
+ * import { registrationCacheKey } from 'tokenpoll';
+ * registrationCacheKey('https://oidc.eu-west-1.amazonaws.com', 'my-cli', ['sso:account:access']);
+ * // '["aws-sso-oidc","https://oidc.eu-west-1.amazonaws.com","my-cli",["sso:account:access"]]'
+ * ```
  * @group AWS SSO OIDC
  */
 export function registrationCacheKey(endpoint: string, clientName: string, scopes: readonly string[] = []): string {

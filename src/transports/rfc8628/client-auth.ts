@@ -7,6 +7,11 @@ const METHODS: readonly ClientAuthenticationMethod[] = ['none', 'client_secret_b
  * Encodes a value as `application/x-www-form-urlencoded` does (the WHATWG
  * serializer: space as `+`, everything but `*-._` and alphanumerics
  * percent-encoded), as RFC 6749 §2.3.1 requires for Basic credentials.
+ * @example
+ * ```ts
+ * import { formUrlEncode } from 'tokenpoll';
+ * formUrlEncode('a b+c/d'); // 'a+b%2Bc%2Fd'
+ * ```
  * @group RFC 8628
  */
 export function formUrlEncode(value: string): string {
@@ -17,6 +22,11 @@ export function formUrlEncode(value: string): string {
  * The `Authorization` header value for `client_secret_basic`: the client id
  * and secret, each form-urlencoded (RFC 6749 §2.3.1), joined by `:` and
  * base64-encoded. The result holds the secret: send it, never log it.
+ * @example
+ * ```ts
+ * import { basicAuthorization } from 'tokenpoll';
+ * const headers = { authorization: basicAuthorization('my-cli', clientSecret) }; // 'Basic bXktY2xpOnMzY3JldA==' for the secret 's3cret'
+ * ```
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 | RFC 6749 §2.3.1}
  * @group RFC 8628
  */

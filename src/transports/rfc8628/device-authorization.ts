@@ -110,6 +110,12 @@ export function sendDeviceAuthorization(request: PreparedDeviceAuthorization, se
  * `file:`, `http://` on the network, a bare path) is refused, not passed on.
  *
  * @param issuedAt - When the answer arrived, as `clock.now()`.
+ * @example
+ * ```ts
+ * import { deviceAuthorizationFrom } from 'tokenpoll';
+ * deviceAuthorizationFrom({ device_code: 'dc', user_code: 'WDJB-MJHT', verification_uri: 'https://example.com/device', expires_in: '1800', interval: 5 }, performance.now());
+ * // { deviceCode: 'dc', userCode: 'WDJB-MJHT', verificationUri: 'https://example.com/device', expiresInSeconds: 1800, intervalSeconds: 5, issuedAt: … }
+ * ```
  * @throws {@link InvalidResponseError} naming the missing members (`device_code`, `user_code`, `verification_uri`, `expires_in`),
  * or a verification URI that is not `https:`.
  * @see {@link https://www.rfc-editor.org/rfc/rfc8628#section-3.2 | RFC 8628 §3.2}

@@ -44,6 +44,13 @@ export interface DiscoveryOptions extends OneShotOptions {
  * The two metadata URLs for an issuer, in the order they are tried: RFC 8414's
  * (the well-known segment goes between the host and the issuer's path) and
  * OpenID Connect Discovery's (appended to the issuer).
+ * @example
+ * ```ts
+ * import { wellKnownUrls } from 'tokenpoll';
+ * wellKnownUrls('https://auth.example.com/tenant1').map(String);
+ * // ['https://auth.example.com/.well-known/oauth-authorization-server/tenant1',
+ * //  'https://auth.example.com/tenant1/.well-known/openid-configuration']
+ * ```
  * @see {@link https://www.rfc-editor.org/rfc/rfc8414#section-3.1 | RFC 8414 §3.1}
  * @group RFC 8628
  */
