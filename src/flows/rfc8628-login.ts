@@ -108,7 +108,8 @@ export function deviceFlowLogin(options: DeviceFlowLoginOptions, resumed?: unkno
 
 /**
  * The endpoints a snapshot's login used, once it is shown to be a login of the same client
- * at the same server as the options: the same client id, and the same issuer or endpoints.
+ * at the same server as the options: the same client id, and the same endpoints, or the
+ * same issuer with both endpoints on its origin.
  * @throws {@link SnapshotInvalidError} when it is not.
  */
 function endpointsOf(provider: LoginProviderRecord, login: ResolvedDeviceFlowLogin): ResolvedEndpoints {
@@ -122,12 +123,19 @@ function endpointsOf(provider: LoginProviderRecord, login: ResolvedDeviceFlowLog
     return server.endpoints;
   }
   if (provider.issuer !== server.issuer.href) throw new SnapshotInvalidError('provider.issuer', "the snapshot's issuer is not the options' issuer");
+  // The endpoints come from the snapshot, which may have been edited: they are trusted only on the issuer's own
+  // origin, so that an edited snapshot can neither send the client secret elsewhere nor pass off another server's token.
   const url = (name: 'tokenEndpoint' | 'deviceAuthorizationEndpoint'): SecureUrl => {
+    let endpoint: SecureUrl;
     try {
-      return checkSecureUrl(provider[name], name, server.issuer);
+      endpoint = checkSecureUrl(provider[name], name, server.issuer);
     } catch {
       throw new SnapshotInvalidError(`provider.${name}`, 'not a secure URL for this issuer');
     }
+    if (endpoint.origin !== server.issuer.origin) {
+      throw new SnapshotInvalidError(`provider.${name}`, `not on the issuer's origin (${server.issuer.origin}); to resume a login whose endpoints are elsewhere, give them in the options (deviceAuthorizationEndpoint, tokenEndpoint)`);
+    }
+    return endpoint;
   };
   const tokenEndpoint = url('tokenEndpoint');
   const deviceAuthorizationEndpoint = url('deviceAuthorizationEndpoint');

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import {
   loginWithAwsSso,
@@ -69,6 +71,35 @@ describe('resumeLogin (emulator, real HTTP)', () => {
     const resumed = resumeLogin(snapshot, options);
     resumed.once('pending', () => emulator.approve(snapshot.authorization.userCode));
     await expect(resumed.result).resolves.toMatchObject({ accessToken: expect.any(String) });
+  });
+
+  test("should refuse an edited snapshot whose token endpoint is off the issuer's origin: the client secret never leaves for it", async () => {
+    // Arrange: a listener that counts what reaches it, standing for a host the snapshot was edited to name.
+    const emulator = await start({ intervalSeconds: 0.05, clients: [CLIENT] });
+    let stolen = 0;
+    const other = createServer((_, response) => {
+      stolen += 1;
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/token`;
+    const options = { issuer: emulator.url, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret };
+    const login = loginWithDeviceFlow(options);
+    const snapshot = await new Promise<LoginSnapshot>((resolve) => login.on('code', () => resolve(login.snapshot() as LoginSnapshot)));
+    login.cancel();
+    await login.result.catch(() => {});
+    const edited = { ...snapshot, provider: { ...snapshot.provider, tokenEndpoint: otherUrl } } as LoginSnapshot;
+    try {
+      // Act + Assert: refused at once, naming the member; with the endpoints given in the options it resumes.
+      expect(() => resumeLogin(edited, options)).toThrow(expect.objectContaining({ path: 'provider.tokenEndpoint' }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stolen).toBe(0);
+      const resumed = resumeLogin(snapshot, options);
+      resumed.once('pending', () => emulator.approve(snapshot.authorization.userCode));
+      await expect(resumed.result).resolves.toMatchObject({ accessToken: expect.any(String) });
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   test('should end with an error, never a second token, when the code was spent after the snapshot (the case no resume mends)', async () => {
