@@ -23,6 +23,19 @@ const MAX_FILE_BYTES = 64 * 1024;
 const STRING_OPTIONS = new Set(['start-url', 'region', 'session-name', 'account-id', 'role-name', 'endpoint', 'portal-endpoint']);
 const BOOLEAN_OPTIONS = new Set(['no-qr', 'open']);
 
+/** AWS CLI v2 before 2.1.14 wrote `2021-12-07T01:19:12UTC`, which `Date.parse` refuses (as in src/node/sso-cache.ts). */
+const LEGACY_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)UTC$/;
+
+/**
+ * A cache time in epoch milliseconds, or NaN: the rule of src/node/sso-cache.ts's parseCacheTime, which
+ * src/node/role-credentials.ts reads `Expiration` with (ISO 8601, or the old `…UTC` form), so the bin answers
+ * from exactly the files the CLI would (test/cli/startup.test.ts compares the two).
+ */
+function cacheTime(text: string): number {
+  const legacy = LEGACY_UTC.exec(text);
+  return Date.parse(legacy ? `${legacy[1]!}Z` : text);
+}
+
 /** The options of `aws credentials …` in its plain form, or undefined for anything else. */
 function plainCredentialsCommand(args: readonly string[]): Map<string, string> | undefined {
   if (args[0] !== 'aws') return undefined;
@@ -90,7 +103,7 @@ function warmAnswer(args: readonly string[]): string | undefined {
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const [accessKeyId, secretAccessKey, sessionToken, expires] = ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'].map(field);
-  const expiration = expires === undefined ? Number.NaN : Date.parse(expires);
+  const expiration = expires === undefined ? Number.NaN : cacheTime(expires);
   if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || !(expiration - REFRESH_WINDOW_MS > Date.now())) return undefined;
   // The object credentialProcessOutput (src/aws/credential-process.ts) makes.
   return `${JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: new Date(expiration).toISOString() })}\n`;
@@ -114,3 +127,4 @@ function versionAnswer(args: readonly string[]): string | undefined {
 exports.versionAnswer = versionAnswer;
 exports.warmAnswer = warmAnswer;
 exports.cacheKey = cacheKey;
+exports.cacheTime = cacheTime;

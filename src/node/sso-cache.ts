@@ -256,8 +256,8 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
 }
 
 /**
- * Reads a file that tokenpoll keeps (the cache file, an old `.refresh`
- * record, a lock's pid) without trusting what is at `path`: opened with `O_NOFOLLOW`
+ * Reads a file that tokenpoll keeps (the cache file, a refresh record, a
+ * lock's pid) without trusting what is at `path`: opened with `O_NOFOLLOW`
  * (a symbolic link is refused, never followed) and `O_NONBLOCK` (a FIFO does
  * not block the open), then refused unless `fstat` says it is a regular file
  * (so a FIFO, a device such as `/dev/zero`, a socket or a directory is never

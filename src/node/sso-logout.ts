@@ -1,7 +1,7 @@
-import { lstat, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { MAX_CACHE_BYTES, defaultSsoCacheDir, readRegularFile } from './sso-cache.js';
-import { legacyRefreshRecordPath, removeLegacyRefreshRecord } from './token-storage.js';
+import { legacyRefreshRecordPath, refreshRecordDir, refreshRecordPath, removeLegacyRefreshRecord, removeRefreshRecord } from './token-storage.js';
 
 /**
  * A file of the SSO token cache as `aws sso logout` sees it: a JSON object
@@ -59,9 +59,11 @@ export async function listCachedSsoTokens(cacheDir: string = defaultSsoCacheDir(
 }
 
 /**
- * Removes a session's cache file and what tokenpoll kept beside it in
- * earlier versions (`<path>.refresh`). A symbolic link is removed, not
- * followed; nothing there is not an error.
+ * Removes a session's cache file, tokenpoll's record of its last refresh
+ * attempt (see {@link refreshRecordPath}), and what earlier versions kept
+ * beside it (`<path>.refresh`); tokenpoll's folder goes too when that
+ * leaves it empty. A symbolic link is removed, not followed; nothing there
+ * is not an error.
  * @returns the paths removed.
  * @throws the system error when the file is there but cannot be removed.
  * @internal
@@ -74,27 +76,71 @@ export async function removeCachedSsoToken(path: string): Promise<string[]> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  removed.push(...(await removeRefreshRecords(path)));
+  return removed;
+}
+
+/**
+ * Removes both refresh records of the cache file `path`: tokenpoll's (in its
+ * own folder, which goes too when that leaves it empty) and an earlier
+ * version's (`<path>.refresh`, beside it).
+ * @returns the paths removed.
+ * @internal
+ */
+export async function removeRefreshRecords(path: string): Promise<string[]> {
+  const removed: string[] = [];
+  if (await removeRefreshRecord(path)) removed.push(refreshRecordPath(path));
+  await rmdir(refreshRecordDir(dirname(path))).catch(() => undefined); // only when empty
   if (await removeLegacyRefreshRecord(path)) removed.push(legacyRefreshRecordPath(path));
   return removed;
 }
 
-/** The old tokenpoll refresh records (`<40 hex>.json.refresh`) whose cache file is gone: what an earlier `aws sso logout` left behind. */
-const LEGACY_RECORD = /^[0-9a-f]{40}\.json\.refresh$/;
+/** A refresh record of a cache file named by a SHA-1 (`<40 hex>.json.refresh`), as tokenpoll writes them. */
+const RECORD = /^[0-9a-f]{40}\.json\.refresh$/;
 
 /**
- * Removes the old `<sha1>.json.refresh` records left in the cache folder
- * without their cache file (an `aws sso logout` removed the token, earlier
- * versions of tokenpoll kept the record apart from it).
+ * Removes the refresh records whose cache file is gone (an `aws sso logout`
+ * removed the token, and knows nothing of them): `<sha1>.json.refresh` in
+ * tokenpoll's folder beside the cache folder ({@link refreshRecordDir}),
+ * which goes too once empty, and the old ones earlier versions left in the
+ * cache folder itself.
  * @returns the paths removed.
  * @internal
  */
 export async function removeOrphanRefreshRecords(cacheDir: string = defaultSsoCacheDir()): Promise<string[]> {
-  const names = await namesIn(cacheDir);
-  const present = new Set(names);
+  const present = new Set(await namesIn(cacheDir));
   const removed: string[] = [];
-  for (const name of names.filter((candidate) => LEGACY_RECORD.test(candidate)).sort()) {
-    if (present.has(name.slice(0, -'.refresh'.length))) continue;
-    const path = join(cacheDir, name);
+  for (const dir of [refreshRecordDir(cacheDir), cacheDir]) {
+    for (const name of (await namesIn(dir)).filter((candidate) => RECORD.test(candidate)).sort()) {
+      if (present.has(name.slice(0, -'.refresh'.length))) continue;
+      const path = join(dir, name);
+      if (await unlink(path).then(() => true, () => false)) removed.push(path);
+    }
+  }
+  await rmdir(refreshRecordDir(cacheDir)).catch(() => undefined); // only when empty
+  return removed;
+}
+
+/** A lock on a cache file named by a SHA-1 (`<40 hex>.json.lock`), as tokenpoll takes them. */
+const LOCK = /^[0-9a-f]{40}\.json\.lock$/;
+
+/**
+ * Removes the lock files a crashed tokenpoll left in `dir`: `<sha1>.json.lock`
+ * regular files untouched for more than `staleMs` (a live holder touches its
+ * lock every third of that, and a waiter would take such a lock over), unless
+ * they changed meanwhile.
+ * @param staleMs - @defaultValue 30000, the lock's own default
+ * @returns the paths removed.
+ * @internal
+ */
+export async function removeStaleLocks(dir: string, staleMs = 30_000, now: () => number = Date.now): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of (await namesIn(dir)).filter((candidate) => LOCK.test(candidate)).sort()) {
+    const path = join(dir, name);
+    const seen = await lstat(path).catch(() => undefined);
+    if (seen === undefined || !seen.isFile() || now() - seen.mtimeMs <= staleMs) continue;
+    const again = await lstat(path).catch(() => undefined);
+    if (again === undefined || again.ino !== seen.ino || again.mtimeMs !== seen.mtimeMs) continue;
     if (await unlink(path).then(() => true, () => false)) removed.push(path);
   }
   return removed;

@@ -20,7 +20,7 @@ export interface SsoTokenSourceOptions extends AwsSsoOidcClientOptions {
   readonly startUrl: string;
   /** The `sso-session` name, which names the cache file, as in the AWS CLI. */
   readonly sessionName?: string | undefined;
-  /** The cache folder. @defaultValue `~/.aws/sso/cache` */
+  /** The cache folder; the refresh records go to `tokenpoll` beside it (see {@link ssoTokenFileStorage}). @defaultValue `~/.aws/sso/cache` */
   readonly cacheDir?: string | undefined;
   /** Where the token lives, instead of the cache file. @defaultValue {@link ssoTokenFileStorage} on {@link ssoCachePath}'s file */
   readonly storage?: SsoTokenStorage | undefined;
@@ -79,7 +79,8 @@ export interface SsoTokenSource extends AwsSsoAccessTokenProvider {
  *   per source. When it fails and the token has not expired yet (nor been
  *   refused), the token is returned as it is, as botocore does; once it has
  *   expired, calls within the interval get the last refresh's error again.
- *   The storage records each attempt (a field in the cache file), so
+ *   The storage records each attempt (in `<parent>/tokenpoll`, beside the
+ *   cache folder; see {@link ssoTokenFileStorage}), so
  *   that while the token still works, other sources and processes do not try
  *   again within the interval either (on `clock`'s wall time).
  * - **Other processes.** The refresh runs under the storage's lock (a lock

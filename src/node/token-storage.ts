@@ -1,9 +1,10 @@
-import { unlink } from 'node:fs/promises';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../clock/clock.js';
 import { TokenNotSavedError } from '../errors/token-not-saved.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
 import { isTokenPollError } from '../errors/base.js';
-import { MAX_CACHE_BYTES, SsoCacheError, readRegularFile, readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
+import { SsoCacheError, readRegularFile, readSsoTokenCache, writeFileAtomically, writeSsoTokenCache, type SsoTokenCacheEntry } from './sso-cache.js';
 
 /**
  * Where a token source keeps its token: the AWS CLI v2 cache file by default
@@ -35,21 +36,24 @@ export interface SsoTokenStorage {
  * mode 0600), and locks with {@link withFileLock} on `<path>.lock`, next to it
  * (removed after each use).
  *
- * The last refresh attempt is kept in the cache file itself, in one field of
- * tokenpoll's own (`tokenpollLastRefreshAttempt`, an ISO 8601 time), so that
- * short-lived processes such as `credential_process` share the throttle, and
- * the record goes wherever the token goes: `aws sso logout`, which deletes
- * every cache file holding an `accessToken`, leaves nothing of tokenpoll's
- * behind. The AWS CLI and the AWS SDKs read the fields they know by name and
- * ignore this one; a refresh by the AWS CLI rewrites the file without it,
- * which only drops a record the new token no longer needs. Recording an
- * attempt reads the file again and renames a copy with the field set over it
- * (never through a symbolic link), so what another tool wrote meanwhile is
- * kept. A file that cannot be read (missing, garbled, a link, a FIFO) holds no
- * record, and then none is written: the record is best effort.
+ * The last refresh attempt is kept in a file of tokenpoll's own, outside the
+ * AWS CLI's folder: for `<folder>/<name>.json` it is
+ * `<parent of folder>/tokenpoll/<name>.json.refresh` (so
+ * `~/.aws/sso/cache/<sha1>.json` has `~/.aws/sso/tokenpoll/<sha1>.json.refresh`),
+ * one ISO 8601 time, so that short-lived processes such as
+ * `credential_process` share the throttle. The cache file itself is never
+ * rewritten to record an attempt: the AWS CLI and the SDKs do not take
+ * tokenpoll's lock, and a token they wrote meanwhile would be lost. The
+ * folder is created with mode 0700, the record written to a temporary file
+ * and renamed into place (a symbolic link at its path is replaced, never
+ * written through), and read as a regular file of 256 bytes at most (a link, a
+ * FIFO or anything unreadable is no record). The record is best effort: one
+ * that cannot be written only loses the throttle across processes. A record
+ * left behind once the token is gone (`aws sso logout` knows nothing of it)
+ * throttles nothing, its time being past; `tokenpoll aws logout` removes it.
  *
  * Earlier versions of tokenpoll kept the record in `<path>.refresh`, next to
- * the cache file; such a file is read once, its time moved into the cache file
+ * the cache file; such a file is read once, its time moved to the new record
  * when newer, and removed (a link or FIFO there is removed, never followed).
  * @param path - The cache file, such as {@link ssoCachePath}'s.
  * @param lock - How the lock waits, and `onWait` to say that it does. @defaultValue `{}` (see {@link FileLockOptions})
@@ -75,54 +79,58 @@ export function ssoTokenFileStorage(path: string, lock: FileLockOptions = {}): S
   });
 }
 
-/** The cache file's field that holds the last refresh attempt, an ISO 8601 time. @internal */
-export const REFRESH_ATTEMPT_FIELD = 'tokenpollLastRefreshAttempt';
+/** The folder of tokenpoll's own beside a cache folder: `<parent of dir>/tokenpoll`. @internal */
+export function refreshRecordDir(cacheDir: string): string {
+  return join(dirname(cacheDir), 'tokenpoll');
+}
+
+/**
+ * Where the last refresh attempt for the cache file `path` is recorded:
+ * `<parent of its folder>/tokenpoll/<name>.refresh`, outside the AWS CLI's folder.
+ * @internal
+ */
+export function refreshRecordPath(path: string): string {
+  return join(refreshRecordDir(dirname(path)), `${basename(path)}.refresh`);
+}
 
 /** Where earlier versions kept the record: `<path>.refresh`, next to the cache file. @internal */
 export function legacyRefreshRecordPath(path: string): string {
   return `${path}.refresh`;
 }
 
-/** The most an old `.refresh` record may hold: one ISO 8601 time and a newline. */
+/** The most a record may hold: one ISO 8601 time and a newline. */
 const MAX_RECORD_BYTES = 256;
 
 /**
- * The recorded attempt: the cache file's field, or an old `.refresh` record's
- * time when that is newer (moved into the cache file, then the old record is
+ * The recorded attempt: tokenpoll's record, or an old `.refresh` record's
+ * time when that is newer (moved to the record, then the old file is
  * removed). Anything unreadable is no record (no throttle). This runs under
  * the cache's lock: it must never wait on what it finds.
  */
 async function readAttempt(path: string): Promise<number | undefined> {
-  const inFile = timeOf((await readRawCacheFile(path))?.[REFRESH_ATTEMPT_FIELD]);
+  const recorded = timeOf((await readRegularFile(refreshRecordPath(path), MAX_RECORD_BYTES).catch(() => undefined))?.trim());
   const legacy = await takeLegacyRefreshRecord(path);
-  if (legacy === undefined || (inFile !== undefined && inFile >= legacy)) return inFile;
+  if (legacy === undefined || (recorded !== undefined && recorded >= legacy)) return recorded;
   await writeAttempt(path, legacy);
   return legacy;
 }
 
 /**
  * Best effort: a record that cannot be written only loses the throttle across
- * processes, never the refresh. The file is read again and a copy with the
- * field set is renamed over it (see {@link writeFileAtomically}), so a
- * symbolic link at the path is replaced, never written through, and the
- * fields another tool wrote are kept.
+ * processes, never the refresh. The folder is created 0700 and must be a
+ * folder, not a link to one; the record is renamed into place (see
+ * {@link writeFileAtomically}), so a symbolic link at its path is replaced,
+ * never written through. The cache file is not touched.
  */
 async function writeAttempt(path: string, wallNowMs: number): Promise<void> {
-  const raw = await readRawCacheFile(path);
-  if (raw === undefined || typeof raw['accessToken'] !== 'string') return;
-  const text = `${JSON.stringify({ ...raw, [REFRESH_ATTEMPT_FIELD]: new Date(wallNowMs).toISOString() }, null, 2)}\n`;
-  await writeFileAtomically(path, text).catch(() => undefined);
-}
-
-/** The cache file as a JSON object, or `undefined` when it cannot be read as one (read as {@link readRegularFile} reads). */
-async function readRawCacheFile(path: string): Promise<Record<string, unknown> | undefined> {
-  const text = await readRegularFile(path, MAX_CACHE_BYTES).catch(() => undefined);
-  if (text === undefined) return undefined;
+  const record = refreshRecordPath(path);
+  const dir = dirname(record);
   try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (!(await lstat(dir)).isDirectory()) return;
+    await writeFileAtomically(record, `${new Date(wallNowMs).toISOString()}\n`);
   } catch {
-    return undefined;
+    // No record: the next process may try a refresh sooner, nothing worse.
   }
 }
 
@@ -144,12 +152,17 @@ async function takeLegacyRefreshRecord(path: string): Promise<number | undefined
  * @internal
  */
 export async function removeLegacyRefreshRecord(path: string): Promise<boolean> {
-  try {
-    await unlink(legacyRefreshRecordPath(path));
-    return true;
-  } catch {
-    return false;
-  }
+  return unlink(legacyRefreshRecordPath(path)).then(() => true, () => false);
+}
+
+/**
+ * Removes the record of the last refresh attempt for the cache file `path`
+ * (see {@link refreshRecordPath}), whatever is there (a symbolic link is
+ * removed, not followed); nothing there, or a folder, is left as it is.
+ * @internal
+ */
+export async function removeRefreshRecord(path: string): Promise<boolean> {
+  return unlink(refreshRecordPath(path)).then(() => true, () => false);
 }
 
 function timeOf(value: unknown): number | undefined {

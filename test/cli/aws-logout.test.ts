@@ -1,10 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { awsSsoPortal } from '../../src/index.js';
 import { ssoCachePath, ssoTokenFileStorage } from '../../src/node.js';
+import { refreshRecordPath } from '../../src/node/token-storage.js';
 import type { Emulator } from '../../src/testing-emulator.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
@@ -44,13 +45,18 @@ describe('tokenpoll aws logout', () => {
       // Arrange
       const { server, home, cachePath, accessToken, logout } = await session();
       expect(await roleCredentialFiles(home)).toHaveLength(1);
+      await ssoTokenFileStorage(cachePath).recordRefreshAttempt!(Date.now()); // as a credential_process that tried a refresh would
+      const record = refreshRecordPath(cachePath);
+      expect(record).toBe(join(home, '.aws', 'sso', 'tokenpoll', `${basename(cachePath)}.refresh`));
       // Act
       const run = await logout();
       // Assert
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toBe('');
       expect(run.stderr).toContain(`Signed out of ${START_URL}: the portal ended the session.`);
-      expect(run.stderr).toContain(`Removed ${cachePath}`);
+      expect(run.stderr).toContain(`Removed ${cachePath}\n`);
+      expect(run.stderr).toContain(`Removed ${record}\n`);
+      expect(await readdir(join(home, '.aws', 'sso'))).toEqual(['cache']);
       expect(run.stderr).toContain('Removed 1 cached role credential file(s).');
       expect(run.stderr).not.toContain(accessToken);
       expect(server.requests.filter((r) => r.path === '/aws/portal/logout').map((r) => [r.method, r.status])).toEqual([['POST', 200]]);
@@ -154,34 +160,52 @@ describe('tokenpoll aws logout', () => {
       expect(server.requests).toEqual([]);
     });
 
-    test('when the cache file is already gone but an earlier tokenpoll\'s .refresh record is still there, the record goes and nothing is sent', async () => {
+    test('when the cache file is already gone (an `aws sso logout`) but its refresh records are still there (tokenpoll\'s, and an earlier version\'s), they go and nothing is sent', async () => {
       const server = await emulator({});
       const home = await tempDir();
       const cachePath = ssoCachePath({ startUrl: START_URL, cacheDir: join(home, '.aws', 'sso', 'cache') });
       await mkdir(join(home, '.aws', 'sso', 'cache'), { recursive: true });
+      await mkdir(join(home, '.aws', 'sso', 'tokenpoll'), { recursive: true });
       await writeFile(`${cachePath}.refresh`, `${new Date().toISOString()}\n`);
+      await writeFile(refreshRecordPath(cachePath), `${new Date().toISOString()}\n`);
       const run = await runCli(['aws', 'logout', '--start-url', START_URL, '--portal-endpoint', server.awsPortalEndpoint], { HOME: home });
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toBe(`Removed ${cachePath}.refresh\n`);
+      expect(run.stderr).toBe(`Removed ${refreshRecordPath(cachePath)}\nRemoved ${cachePath}.refresh\n`);
+      expect(await readdir(join(home, '.aws', 'sso'))).toEqual(['cache']);
       expect(await readdir(join(home, '.aws', 'sso', 'cache'))).toEqual([]);
       expect(server.requests).toEqual([]);
     });
 
-    test('when --all is given, every token in the cache is signed out and removed, orphaned old records go, and files that hold no token stay', async () => {
+    test('when --all is given, every token in the cache is signed out and removed, orphaned records and stale locks go, and files that hold no token stay', async () => {
       const first = await session('first');
       const second = await session('second', first);
       const cacheDir = join(first.home, '.aws', 'sso', 'cache');
       const orphan = join(cacheDir, `${'a'.repeat(40)}.json.refresh`);
       await writeFile(orphan, 'left by an old tokenpoll\n');
+      const recordDir = join(first.home, '.aws', 'sso', 'tokenpoll');
+      await mkdir(recordDir, { recursive: true });
+      const orphanRecord = join(recordDir, `${'d'.repeat(40)}.json.refresh`); // its token went with an `aws sso logout`
+      await writeFile(orphanRecord, `${new Date().toISOString()}\n`);
+      // Locks a crashed tokenpoll left (untouched for a minute), and one a live tokenpoll holds right now.
+      const staleLock = join(cacheDir, `${'e'.repeat(40)}.json.lock`);
+      const staleRoleLock = join(first.home, '.aws', 'cli', 'cache', `${'f'.repeat(40)}.json.lock`);
+      const liveLock = join(cacheDir, `${'9'.repeat(40)}.json.lock`);
+      for (const lock of [staleLock, staleRoleLock, liveLock]) await writeFile(lock, '4242\n');
+      const minuteAgo = new Date(Date.now() - 60_000);
+      for (const lock of [staleLock, staleRoleLock]) await utimes(lock, minuteAgo, minuteAgo);
       await writeFile(join(cacheDir, 'botocore-client-id-eu-west-1.json'), '{"clientId":"id","clientSecret":"not a token","expiresAt":"2030-01-01T00:00:00Z"}');
       await writeFile(join(cacheDir, 'notes.txt'), 'mine\n');
       const run = await runCli(['aws', 'logout', '--all', '--portal-endpoint', first.server.awsPortalEndpoint, '--json'], { HOME: first.home });
       expect(run.code, run.stderr).toBe(0);
       expect(first.server.requests.filter((r) => r.path === '/aws/portal/logout').map((r) => r.status)).toEqual([200, 200]);
-      expect((await readdir(cacheDir)).sort()).toEqual(['botocore-client-id-eu-west-1.json', 'notes.txt']);
+      expect((await readdir(cacheDir)).sort()).toEqual([basename(liveLock), 'botocore-client-id-eu-west-1.json', 'notes.txt']);
+      expect(existsSync(recordDir)).toBe(false);
+      expect(existsSync(staleRoleLock)).toBe(false);
       const out = jsonOut(run);
       expect((out['sessions'] as { path: string }[]).map((s) => s.path).sort()).toEqual([first.cachePath, second.cachePath].sort());
-      expect(out['removed']).toContain(orphan);
+      expect(out['removed']).toEqual(expect.arrayContaining([orphan, orphanRecord, staleLock, staleRoleLock]));
+      expect(out['removed']).not.toContain(liveLock);
+      expect(run.stderr).toContain('Removed 2 stale lock file(s) a stopped tokenpoll left behind.');
     });
   });
 
@@ -215,8 +239,10 @@ describe('tokenpoll aws logout', () => {
     test.skipIf(reason !== undefined)(`when run with HOME in a temp folder and the portal pointed at the emulator, it signs out and leaves nothing of tokenpoll's${reason === undefined ? '' : ` (skipped: ${reason})`}`, async () => {
       // Arrange: a session with role credentials cached, and a refresh attempt recorded (as a credential_process that tried one would).
       const { server, home, cachePath, accessToken } = await session();
+      const before = await readFile(cachePath, 'utf8');
       await ssoTokenFileStorage(cachePath).recordRefreshAttempt!(Date.now());
-      expect(JSON.parse(await readFile(cachePath, 'utf8'))).toHaveProperty('tokenpollLastRefreshAttempt');
+      expect(await readFile(cachePath, 'utf8')).toBe(before); // recorded in tokenpoll's own folder, not in the AWS CLI's file
+      expect(existsSync(refreshRecordPath(cachePath))).toBe(true);
       // The AWS CLI 2.9 has no endpoint setting for the sso service; its loader reads a service's endpoint
       // rules from AWS_DATA_PATH first, so a rule set there sends every sso call to the emulator's portal.
       const dataPath = join(home, 'aws-data');
@@ -241,6 +267,12 @@ describe('tokenpoll aws logout', () => {
       await expect(awsSsoPortal({ region: 'eu-west-1', token: accessToken, endpoint: server.awsPortalEndpoint }).listAccounts()).rejects.toMatchObject({ name: 'LoginRequiredError' });
       expect(await readdir(join(home, '.aws', 'sso', 'cache'))).toEqual([]);
       expect(await roleCredentialFiles(home)).toEqual([]);
+      // The record the AWS CLI knows nothing of is left in tokenpoll's folder (its time is past: it throttles nothing), and --all clears it.
+      expect(await readdir(join(home, '.aws', 'sso', 'tokenpoll'))).toEqual([`${basename(cachePath)}.refresh`]);
+      const sweep = await runCli(['aws', 'logout', '--all', '--portal-endpoint', server.awsPortalEndpoint], { HOME: home });
+      expect(sweep.code, sweep.stderr).toBe(0);
+      expect(sweep.stderr).toContain('Removed 1 refresh record(s) of tokens an earlier logout removed.');
+      expect(await readdir(join(home, '.aws', 'sso'))).toEqual(['cache']);
     });
   });
 });

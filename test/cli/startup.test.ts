@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { TOKENPOLL_VERSION } from '../../src/transports/user-agent.js';
-import { roleCredentialCacheKey, roleCredentialCachePath, writeRoleCredentialCache } from '../../src/node/role-credentials.js';
+import { readRoleCredentialCache, roleCredentialCacheKey, roleCredentialCachePath, writeRoleCredentialCache } from '../../src/node/role-credentials.js';
+import { parseCacheTime } from '../../src/node/sso-cache.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { runCli } from './run-cli.js';
@@ -122,6 +123,51 @@ describe('start-up: each command loads only what it uses', () => {
     );
   });
 
+  test("the bin's reading of an Expiration should be that of src/node/role-credentials.ts (parseCacheTime), on every form a cache may hold", () => {
+    const fast = createRequire(import.meta.url)('../../dist/cli/bin-fast.cjs') as { cacheTime: (text: string) => number };
+    const forms = [
+      '2026-12-02T12:00:00Z', // what the AWS CLI v2 writes (botocore's SSOCredentialFetcher: %Y-%m-%dT%H:%M:%SZ)
+      '2026-12-02T12:00:00UTC', // AWS CLI v2 before 2.1.14, which Date.parse refuses
+      '2026-12-02T12:00:00.123UTC',
+      '2026-12-02T12:00UTC',
+      '2026-12-02T12:00:00+00:00', // Python's isoformat()
+      '2026-12-02T13:00:00+01:00',
+      '2026-12-02T12:00:00.000Z', // what tokenpoll prints
+      '2026-12-02T12:00:00.123456Z',
+      '2026-12-02 12:00:00UTC',
+      'UTC',
+      'not a time',
+      '',
+    ];
+    for (const form of forms) expect([form, fast.cacheTime(form)]).toEqual([form, parseCacheTime(form)]);
+    expect(fast.cacheTime('2026-12-02T12:00:00UTC')).toBe(Date.UTC(2026, 11, 2, 12));
+    fc.assert(
+      fc.property(fc.date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2100, 0, 1)), noInvalidDate: true }), fc.constantFrom('Z', 'UTC', '+00:00', '.000Z', '.5UTC'), (date, suffix) => {
+        const text = `${date.toISOString().slice(0, 19)}${suffix}`;
+        expect(fast.cacheTime(text)).toBe(parseCacheTime(text));
+        expect(Number.isNaN(fast.cacheTime(text))).toBe(false);
+      }),
+    );
+  });
+
+  test.each([
+    ['the AWS CLI v2 writes (Z, whole seconds)', (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z')],
+    ['AWS CLI v2 before 2.1.14 wrote (UTC)', (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'UTC')],
+    ["Python's isoformat gives (+00:00)", (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, '+00:00')],
+  ])('a warm file whose Expiration is in the form %s should be answered by the bin alone, as the CLI reads it', async (_form, format) => {
+    const home = await tempDir();
+    const location = { startUrl: START_URL, accountId: '111122223333', roleName: 'ReadOnly', cacheDir: join(home, '.aws', 'cli', 'cache') };
+    const path = roleCredentialCachePath(location);
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
+    await mkdir(location.cacheDir, { recursive: true });
+    await writeFile(path, JSON.stringify({ ProviderType: 'sso', Credentials: { AccessKeyId: 'ASIAFORM', SecretAccessKey: 's', SessionToken: 't', Expiration: format(at) } }), { mode: 0o600 });
+    expect((await readRoleCredentialCache(path))?.expiration).toBe(at.getTime());
+    const answered = await loads(['aws', 'credentials', '--start-url', START_URL, '--region', 'eu-west-1', '--account-id', '111122223333', '--role-name', 'ReadOnly'], { HOME: home });
+    expect(answered.stderr).toBe('');
+    expect(JSON.parse(answered.stdout)).toEqual({ Version: 1, AccessKeyId: 'ASIAFORM', SecretAccessKey: 's', SessionToken: 't', Expiration: at.toISOString() });
+    expect(answered.modules.filter((url) => url.includes('/dist/'))).toEqual([expect.stringMatching(/\/dist\/cli\/bin\.cjs$/), expect.stringMatching(/\/dist\/cli\/bin-fast\.cjs$/)]);
+  });
+
   test.skipIf(!existsSync('/usr/bin/aws'))('the AWS CLI (Debian awscli) should answer from the role credentials tokenpoll cached, with no SSO token to fall back on', async () => {
     // Arrange: a HOME with no SSO token at all, so a key or format the AWS CLI did not recognise fails at once, offline.
     const home = await tempDir();
@@ -181,6 +227,9 @@ describe('start-up: each command loads only what it uses', () => {
       env: { PATH: '/usr/bin:/bin', HOME: home, AWS_DATA_PATH: join(home, 'aws-data'), AWS_EC2_METADATA_DISABLED: 'true' },
     });
     expect(portalCalls()).toBe(1);
+    // The AWS CLI's file: its Expiration in whole seconds, ending in Z (botocore's SSOCredentialFetcher).
+    const written = JSON.parse(await readFile(roleCredentialCachePath({ startUrl: START_URL, sessionName: 'my-sso', accountId: '111122223333', roleName: 'ReadOnly', cacheDir: join(home, '.aws', 'cli', 'cache') }), 'utf8')) as { Credentials: { Expiration: string } };
+    expect(written.Credentials.Expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const answered = await loads(['aws', 'credentials', ...common, '--portal-endpoint', server.awsPortalEndpoint, '--account-id', '111122223333', '--role-name', 'ReadOnly'], { HOME: home });
     // Assert: the same credentials, from the AWS CLI's file, by the bin alone.
     expect(portalCalls()).toBe(1);

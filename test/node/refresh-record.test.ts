@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { chmod, lstat, open, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, open, readFile, readdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { systemClock } from '../../src/clock/clock.js';
 import { SsoCacheError, TokenNotSavedError, createSsoTokenSource, readSsoTokenCache, ssoTokenFileStorage, writeSsoTokenCache, type SsoTokenCacheEntry } from '../../src/node.js';
-import { saveIssuedEntry } from '../../src/node/token-storage.js';
+import { refreshRecordPath, saveIssuedEntry } from '../../src/node/token-storage.js';
 import { ManualClock } from '../../src/testing.js';
 import { REGION, START_URL, refreshCount, settleWithRealIo, writeSession } from '../helpers/aws-session.js';
 import { immutableWorks } from '../helpers/immutable.js';
@@ -45,83 +45,173 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('the refresh record, kept in the cache file (tokenpollLastRefreshAttempt)', () => {
-  describe('should live in the cache file itself, beside what the AWS CLI and other tools wrote', () => {
-    test('when an attempt is recorded, the cache file gains the field, keeps every other field (unknown ones too), stays 0600, and nothing else is written in the folder', async () => {
+describe('the refresh record, kept in tokenpoll\'s own folder beside the cache folder (<parent>/tokenpoll/<name>.refresh)', () => {
+  describe('should live outside the AWS CLI\'s folder, and never rewrite the cache file', () => {
+    test('when an attempt is recorded, the record is <parent>/tokenpoll/<name>.json.refresh (folder 0700, file 0600, one ISO time), and nothing is written in the cache folder', async () => {
       const dir = await tempDir();
       const path = join(dir, 'cache.json');
-      const written = { ...ENTRY, someFieldOfTheAwsCli: 'kept' };
-      await writeFile(path, JSON.stringify(written), { mode: 0o600 });
+      await writeSsoTokenCache(path, ENTRY);
       const storage = ssoTokenFileStorage(path);
       const at = Date.UTC(2030, 0, 1, 12);
       await storage.recordRefreshAttempt!(at);
-      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...written, tokenpollLastRefreshAttempt: new Date(at).toISOString() });
-      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      const record = join(dirname(dir), 'tokenpoll', 'cache.json.refresh');
+      expect(refreshRecordPath(path)).toBe(record);
+      expect(await readFile(record, 'utf8')).toBe(`${new Date(at).toISOString()}\n`);
+      expect((await stat(record)).mode & 0o777).toBe(0o600);
+      expect((await stat(dirname(record))).mode & 0o777).toBe(0o700);
       expect(await readdir(dir)).toEqual(['cache.json']);
       expect(await storage.lastRefreshAttempt!()).toBe(at);
-      expect(await storage.read()).toEqual(ENTRY);
     });
 
-    test('when the token is written anew (a refresh, a login), the record goes with the old token', async () => {
+    test('when ~/.aws/sso/cache/<sha1>.json is the cache file, the record is ~/.aws/sso/tokenpoll/<sha1>.json.refresh', () => {
+      const name = `${'a'.repeat(40)}.json`;
+      expect(refreshRecordPath(join('/home/me/.aws/sso/cache', name))).toBe(`/home/me/.aws/sso/tokenpoll/${name}.refresh`);
+    });
+
+    test('when an attempt is recorded, the AWS CLI\'s cache file is not rewritten: same bytes, same inode, same mtime, and no tokenpoll field', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      const text = JSON.stringify({ ...ENTRY, someFieldOfTheAwsCli: 'kept' });
+      await writeFile(path, text, { mode: 0o600 });
+      const past = new Date(Date.UTC(2026, 0, 1));
+      await utimes(path, past, past);
+      const before = await stat(path);
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      const after = await stat(path);
+      expect(await readFile(path, 'utf8')).toBe(text);
+      expect([after.ino, after.mtimeMs, after.mode & 0o777]).toEqual([before.ino, before.mtimeMs, 0o600]);
+      expect(await readFile(path, 'utf8')).not.toContain('tokenpoll');
+    });
+
+    test('when the AWS CLI writes a new token while an attempt is being recorded, its token is kept (the record never touches the cache file)', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      const storage = ssoTokenFileStorage(path);
+      const recording = storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      const fromTheAwsCli = JSON.stringify({ ...ENTRY, accessToken: 'at-from-the-aws-cli' });
+      await writeFile(path, fromTheAwsCli); // the AWS CLI takes no tokenpoll lock
+      await recording;
+      expect(await readFile(path, 'utf8')).toBe(fromTheAwsCli);
+      expect(await storage.lastRefreshAttempt!()).toBe(Date.UTC(2030, 0, 1));
+    });
+
+    test('when the token is written anew (a refresh, a login), the record stays, and the cache file holds only the entry', async () => {
       const path = join(await tempDir(), 'cache.json');
       await writeSsoTokenCache(path, ENTRY);
       const storage = ssoTokenFileStorage(path);
       await storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1));
       await storage.write({ ...ENTRY, accessToken: 'at-newer' });
-      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
-      expect(JSON.parse(await readFile(path, 'utf8'))).not.toHaveProperty('tokenpollLastRefreshAttempt');
+      expect(await storage.lastRefreshAttempt!()).toBe(Date.UTC(2030, 0, 1));
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...ENTRY, accessToken: 'at-newer' });
     });
 
-    test('when there is no cache file, or it is not JSON, recording writes nothing and there is no record', async () => {
+    test('when a cache file still holds the tokenpollLastRefreshAttempt field of a pre-release build, it is ignored (no record), and recording leaves the file as it is', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      const text = JSON.stringify({ ...ENTRY, tokenpollLastRefreshAttempt: new Date(Date.UTC(2030, 0, 1)).toISOString() });
+      await writeFile(path, text, { mode: 0o600 });
+      const storage = ssoTokenFileStorage(path);
+      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
+      await storage.recordRefreshAttempt!(Date.UTC(2030, 0, 2));
+      expect(await readFile(path, 'utf8')).toBe(text);
+      expect(await storage.lastRefreshAttempt!()).toBe(Date.UTC(2030, 0, 2));
+    });
+
+    test('when the record is not a time, over 256 bytes, a FIFO, or a link to a file holding a time, it is no record (no throttle), and nothing blocks', async () => {
       const dir = await tempDir();
       const path = join(dir, 'cache.json');
-      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
-      expect(await readdir(dir)).toEqual([]);
-      await writeFile(path, 'garbled');
-      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
-      expect(await readFile(path, 'utf8')).toBe('garbled');
-      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
-    });
-
-    test('when the field is not a time, it is no record (no throttle)', async () => {
-      const path = join(await tempDir(), 'cache.json');
-      await writeFile(path, JSON.stringify({ ...ENTRY, tokenpollLastRefreshAttempt: 'not a time' }));
-      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
-    });
-
-    test('when the cache file is a FIFO, lastRefreshAttempt resolves with undefined at once instead of blocking, and recording writes nothing', async () => {
-      const path = join(await tempDir(), 'cache.json');
-      const release = fifo(path);
+      await writeSsoTokenCache(path, ENTRY);
+      const record = refreshRecordPath(path);
+      await mkdir(dirname(record), { mode: 0o700 });
+      const storage = ssoTokenFileStorage(path);
+      await writeFile(record, 'not a time\n');
+      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
+      await writeFile(record, `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n${' '.repeat(300)}`);
+      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
+      await unlink(record);
+      const outside = join(dir, 'outside.txt');
+      await writeFile(outside, `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n`);
+      await symlink(outside, record);
+      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
+      await unlink(record);
+      const release = fifo(record);
       try {
-        const storage = ssoTokenFileStorage(path);
         expect(await notHung(storage.lastRefreshAttempt!(), 'lastRefreshAttempt')).toBeUndefined();
-        await notHung(storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1)), 'recordRefreshAttempt');
-        expect((await lstat(path)).isFIFO()).toBe(true);
       } finally {
         await release();
       }
     });
-  });
 
-  describe('should read an old <cache>.refresh record once, move its time into the cache file, and remove it', () => {
-    test('when a regular old record holds a time, that time counts, goes into the cache file, and the old file is gone', async () => {
+    test('when the record is a link to another file, recording replaces the link and leaves that file as it was', async () => {
       const dir = await tempDir();
       const path = join(dir, 'cache.json');
       await writeSsoTokenCache(path, ENTRY);
+      const record = refreshRecordPath(path);
+      await mkdir(dirname(record), { mode: 0o700 });
+      const outside = join(dir, 'outside.txt');
+      await writeFile(outside, 'precious\n', { mode: 0o644 });
+      await symlink(outside, record);
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await readFile(outside, 'utf8')).toBe('precious\n');
+      expect((await lstat(record)).isFile()).toBe(true);
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBe(Date.UTC(2030, 0, 1));
+    });
+
+    test('when tokenpoll\'s folder is a link to another folder, nothing is written there (no record)', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      const elsewhere = join(await tempDir(), 'elsewhere');
+      await mkdir(elsewhere);
+      await symlink(elsewhere, dirname(refreshRecordPath(path)));
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await readdir(elsewhere)).toEqual([]);
+    });
+
+    test('when the record cannot be written (tokenpoll\'s folder path is a file), recording resolves anyway and there is no record', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      await writeFile(dirname(refreshRecordPath(path)), 'a file, not a folder\n');
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBeUndefined();
+    });
+  });
+
+  describe('should read an old <cache>.refresh record once, move its time to tokenpoll\'s record, and remove it', () => {
+    test('when a regular old record holds a time, that time counts, goes to tokenpoll\'s record, and the old file is gone; the cache file is left as it was', async () => {
+      const dir = await tempDir();
+      const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      const cacheText = await readFile(path, 'utf8');
       const at = Date.UTC(2030, 0, 1);
       await writeFile(`${path}.refresh`, `${new Date(at).toISOString()}\n`, { mode: 0o600 });
       const storage = ssoTokenFileStorage(path);
       expect(await storage.lastRefreshAttempt!()).toBe(at);
       expect(await readdir(dir)).toEqual(['cache.json']);
-      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...ENTRY, tokenpollLastRefreshAttempt: new Date(at).toISOString() });
+      expect(await readFile(path, 'utf8')).toBe(cacheText);
+      expect(await readFile(refreshRecordPath(path), 'utf8')).toBe(`${new Date(at).toISOString()}\n`);
       expect(await storage.lastRefreshAttempt!()).toBe(at);
     });
 
-    test('when the cache file already holds a newer time, the old record is removed and the newer time kept', async () => {
+    test('when tokenpoll\'s record already holds a newer time, the old record is removed and the newer time kept', async () => {
       const path = join(await tempDir(), 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
       const newer = Date.UTC(2030, 0, 2);
-      await writeFile(path, JSON.stringify({ ...ENTRY, tokenpollLastRefreshAttempt: new Date(newer).toISOString() }));
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(newer);
       await writeFile(`${path}.refresh`, `${new Date(Date.UTC(2030, 0, 1)).toISOString()}\n`);
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBe(newer);
+      await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await readFile(refreshRecordPath(path), 'utf8')).toBe(`${new Date(newer).toISOString()}\n`);
+    });
+
+    test('when tokenpoll\'s record holds an older time than the old record, the old record\'s time replaces it', async () => {
+      const path = join(await tempDir(), 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      const newer = Date.UTC(2030, 0, 2);
+      await writeFile(`${path}.refresh`, `${new Date(newer).toISOString()}\n`);
+      expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBe(newer);
       expect(await ssoTokenFileStorage(path).lastRefreshAttempt!()).toBe(newer);
       await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
     });
@@ -163,7 +253,7 @@ describe('the refresh record, kept in the cache file (tokenpollLastRefreshAttemp
       expect(await notHung(ssoTokenFileStorage(path).lastRefreshAttempt!(), 'lastRefreshAttempt')).toBeUndefined();
     });
 
-    test('when a token source in its refresh window finds an old record saying another process tried just now, it keeps the throttle (no refresh) and the record moves into the cache file', async () => {
+    test('when a token source in its refresh window finds an old record saying another process tried just now, it keeps the throttle (no refresh) and the record moves to tokenpoll\'s folder', async () => {
       const emulator = await start({ intervalSeconds: 0.01, autoApproveAfterMs: 0 });
       const clock = new ManualClock({ wallEpochMs: Date.now() });
       const cacheDir = await tempDir();
@@ -175,7 +265,8 @@ describe('the refresh record, kept in the cache file (tokenpollLastRefreshAttemp
       expect(result).toMatchObject({ status: 'fulfilled', value: { accessToken: entry.accessToken } });
       expect(refreshCount(emulator)).toBe(0);
       expect(await readdir(cacheDir)).toEqual([path.split('/').pop()]);
-      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ tokenpollLastRefreshAttempt: new Date(triedAt).toISOString() });
+      expect(await readFile(refreshRecordPath(path), 'utf8')).toBe(`${new Date(triedAt).toISOString()}\n`);
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(entry);
     });
 
     test('when a token source in its refresh window finds a FIFO as the old record, it returns promptly with a refreshed token, and the FIFO is gone', async () => {

@@ -1,7 +1,8 @@
-import { chmod, lstat, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SsoCacheError, readSsoTokenCache, ssoTokenFileStorage, writeSsoTokenCache, type SsoTokenCacheEntry } from '../../src/node.js';
+import { refreshRecordPath } from '../../src/node/token-storage.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 
 const tempDir = useTempDirs();
@@ -23,7 +24,7 @@ async function victim(dir: string): Promise<string> {
 
 describe('files tokenpoll writes, when a symbolic link sits at their path', () => {
   describe('should replace the link, never write through it', () => {
-    test('when an old <cache>.refresh is a link to another file, recording a refresh attempt removes the link, leaves that file as it was, and records in the cache file', async () => {
+    test('when an old <cache>.refresh is a link to another file, recording a refresh attempt removes the link, leaves that file as it was, and records in tokenpoll\'s own folder', async () => {
       const dir = await tempDir();
       const target = await victim(dir);
       const path = join(dir, 'cache.json');
@@ -36,10 +37,11 @@ describe('files tokenpoll writes, when a symbolic link sits at their path', () =
       expect((await stat(target)).mode & 0o777).toBe(0o644);
       await expect(lstat(`${path}.refresh`)).rejects.toMatchObject({ code: 'ENOENT' });
       expect((await lstat(path)).mode & 0o777).toBe(0o600);
+      expect((await lstat(refreshRecordPath(path))).isFile()).toBe(true);
       expect(await storage.lastRefreshAttempt!()).toBe(at);
     });
 
-    test('when the cache file is a link to another file, recording a refresh attempt writes nothing (neither through the link nor in its place)', async () => {
+    test('when the cache file is a link to another file, recording a refresh attempt leaves the link and its target as they were', async () => {
       const dir = await tempDir();
       const target = join(dir, 'elsewhere.json');
       await writeFile(target, JSON.stringify(ENTRY), { mode: 0o644 });
@@ -49,7 +51,20 @@ describe('files tokenpoll writes, when a symbolic link sits at their path', () =
       await storage.recordRefreshAttempt!(Date.UTC(2030, 0, 1));
       expect(await readFile(target, 'utf8')).toBe(JSON.stringify(ENTRY));
       expect((await lstat(path)).isSymbolicLink()).toBe(true);
-      expect(await storage.lastRefreshAttempt!()).toBeUndefined();
+    });
+
+    test('when tokenpoll\'s record is a link to another file, recording a refresh attempt replaces the link with a 0600 file and leaves that file as it was', async () => {
+      const dir = await tempDir();
+      const target = await victim(dir);
+      const path = join(dir, 'cache.json');
+      await writeSsoTokenCache(path, ENTRY);
+      await mkdir(dirname(refreshRecordPath(path)), { mode: 0o700 });
+      await symlink(target, refreshRecordPath(path));
+      await ssoTokenFileStorage(path).recordRefreshAttempt!(Date.UTC(2030, 0, 1));
+      expect(await readFile(target, 'utf8')).toBe(VICTIM_TEXT);
+      expect((await stat(target)).mode & 0o777).toBe(0o644);
+      const record = await lstat(refreshRecordPath(path));
+      expect([record.isFile(), record.mode & 0o777]).toEqual([true, 0o600]);
     });
 
     test('when the cache file is a link to another file, writing the cache leaves that file as it was and writes a 0600 file in the link\'s place', async () => {

@@ -50,8 +50,9 @@ describe('createSsoTokenSource across processes', () => {
         expect(written!.accessToken).not.toBe(entry.accessToken);
         expect(refreshCount(emulator)).toBe(1);
         expect((await stat(path)).mode & 0o777).toBe(0o600);
-        // The cache file alone (the refresh attempt is recorded inside it): no lock, record or temporary file left behind.
+        // The cache file alone: no lock or temporary file left behind, and the refresh record is in tokenpoll's own folder beside it.
         expect((await readdir(cacheDir)).filter((name) => name !== 'go')).toEqual([path.split('/').pop()]);
+        expect(await readdir(join(cacheDir, '..', 'tokenpoll'))).toEqual([`${path.split('/').pop()!}.refresh`]);
       } finally {
         for (const child of children) if (child.exitCode === null) child.kill();
       }

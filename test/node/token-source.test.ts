@@ -1,11 +1,12 @@
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { ConfigurationError, LoginRequiredError, RetriesExhaustedError, isLoginRequiredError } from '../../src/index.js';
-import { createSsoTokenSource, readSsoTokenCache, ssoCacheEntryFromToken, toCacheTime, type SsoTokenCacheEntry, type SsoTokenSourceOptions } from '../../src/node.js';
+import { createSsoTokenSource, readSsoTokenCache, ssoCacheEntryFromToken, ssoTokenFileStorage, toCacheTime, type SsoTokenCacheEntry, type SsoTokenSourceOptions } from '../../src/node.js';
 import { ManualClock } from '../../src/testing.js';
 import { type Emulator } from '../../src/testing-emulator.js';
 import { awsLogin, REGION, refreshCount, settleWithRealIo, START_URL, writeSession } from '../helpers/aws-session.js';
+import { refreshRecordPath } from '../../src/node/token-storage.js';
 import { useTempDirs } from '../helpers/use-temp-dirs.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
@@ -45,8 +46,9 @@ describe('createSsoTokenSource', () => {
       expect(written!.accessToken).not.toBe(entry.accessToken);
       expect(written!.refreshToken).not.toBe(entry.refreshToken);
       expect((await stat(path)).mode & 0o777).toBe(0o600);
-      // Only the cache file: the refresh attempt was recorded inside it (and the refreshed entry no longer needs it).
+      // Only the cache file in the AWS CLI's folder: the refresh attempt is recorded in tokenpoll's own folder beside it.
       expect(await readdir(join(path, '..'))).toEqual([path.split('/').pop()]);
+      expect(await readdir(join(path, '..', '..', 'tokenpoll'))).toEqual([`${path.split('/').pop()!}.refresh`]);
       const sent = emulator.requests.filter((r) => r.params['grantType'] === 'refresh_token');
       expect(sent.map((r) => r.params)).toEqual([{ clientId: entry.clientId, clientSecret: entry.clientSecret, grantType: 'refresh_token', refreshToken: entry.refreshToken }]);
     });
@@ -112,11 +114,11 @@ describe('createSsoTokenSource', () => {
       expect(await settle(clock, first.getAccessToken())).toBe(entry.accessToken);
       const sentByFirst = tokenRequests(emulator);
       expect(sentByFirst).toBe(3); // the first try and its 2 retries
-      // The attempt is recorded in the cache file itself, beside the fields the AWS CLI knows, and nowhere else.
+      // The attempt is recorded in tokenpoll's own folder beside the cache folder; the cache file is left as the AWS CLI would.
       expect((await stat(path)).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...entry, tokenpollLastRefreshAttempt: new Date(triedAt).toISOString() });
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(entry);
       expect(await readdir(join(path, '..'))).toEqual([path.split('/').pop()]);
-      expect(await readSsoTokenCache(path)).toEqual(entry);
+      expect(await readFile(refreshRecordPath(path), 'utf8')).toBe(`${new Date(triedAt).toISOString()}\n`);
 
       expect(clock.wallNow() - triedAt).toBe(2); // the two 1 ms retry waits
       clock.increment(29_000);
@@ -132,12 +134,13 @@ describe('createSsoTokenSource', () => {
 
     test('when the record of the last attempt is garbled, or the token has expired, the other source refreshes anyway', async () => {
       const { emulator, options, path, entry } = await setUp(4 * MINUTE);
-      await writeFile(path, JSON.stringify({ ...entry, tokenpollLastRefreshAttempt: 'not a time' }));
+      await mkdir(dirname(refreshRecordPath(path)), { recursive: true });
+      await writeFile(refreshRecordPath(path), 'not a time\n');
       expect(await createSsoTokenSource(options).getAccessToken()).not.toBe(entry.accessToken);
       expect(tokenRequests(emulator)).toBe(1);
 
       const expired = await setUp(-MINUTE);
-      await writeFile(expired.path, JSON.stringify({ ...expired.entry, tokenpollLastRefreshAttempt: new Date(expired.clock.wallNow()).toISOString() }));
+      await ssoTokenFileStorage(expired.path).recordRefreshAttempt!(expired.clock.wallNow());
       expect(await expired.source.getAccessToken()).not.toBe(expired.entry.accessToken);
       expect(tokenRequests(expired.emulator)).toBe(1);
     });

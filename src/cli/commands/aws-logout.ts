@@ -2,10 +2,9 @@ import { AwsSsoPortalError } from '../../aws/errors.js';
 import { awsSsoPortal, awsSsoPortalEndpoint } from '../../aws/portal.js';
 import { PollCancelledError } from '../../errors/failures.js';
 import { withFileLock } from '../../node/file-lock.js';
-import { removeSsoRoleCredentialCaches } from '../../node/role-credentials.js';
+import { defaultRoleCredentialCacheDir, removeSsoRoleCredentialCaches } from '../../node/role-credentials.js';
 import { defaultSsoCacheDir, ssoCachePath } from '../../node/sso-cache.js';
-import { listCachedSsoTokens, readCachedSsoToken, removeCachedSsoToken, removeOrphanRefreshRecords } from '../../node/sso-logout.js';
-import { legacyRefreshRecordPath, removeLegacyRefreshRecord } from '../../node/token-storage.js';
+import { listCachedSsoTokens, readCachedSsoToken, removeCachedSsoToken, removeOrphanRefreshRecords, removeRefreshRecords, removeStaleLocks } from '../../node/sso-logout.js';
 import { flag, parseCommand, refuse, required, text } from '../args.js';
 import { ExitCode, withFlags } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -20,7 +19,8 @@ export const AWS_LOGOUT_HELP = `Usage:
 
 Signs out as 'aws sso logout' does: sends the portal's Logout call with the
 cached access token, so the portal ends the session and refuses the token,
-then removes the token's cache file (~/.aws/sso/cache/<sha1>.json) and every
+then removes the token's cache file (~/.aws/sso/cache/<sha1>.json), the
+record of its last refresh (~/.aws/sso/tokenpoll/<sha1>.json.refresh) and every
 cached SSO role credential (~/.aws/cli/cache, ProviderType "sso": their file
 names are hashes, so those of one session cannot be told apart; the next
 'tokenpoll aws credentials' fetches them again). Role credentials already
@@ -34,7 +34,10 @@ refuses (expired, or signed out before) counts as signed out.
 Options:
   --start-url URL         The AWS access portal URL (names the cache file).
   --session-name N        The sso-session name; it names the cache file instead.
-  --all                   Every token in the cache, as 'aws sso logout' does.
+  --all                   Every token in the cache, as 'aws sso logout' does;
+                          also the refresh records of tokens already gone
+                          and lock files a stopped tokenpoll left (untouched
+                          for over 30 s).
   --region R              The region to send Logout to when the cache file
                           names none (the file's region comes first).
   --portal-endpoint URL   Another portal endpoint
@@ -97,13 +100,15 @@ export async function awsLogout(args: readonly string[], io: CliIo): Promise<num
     }
     const orphans = all ? await removeOrphanRefreshRecords(cacheDir) : [];
     const credentials = await removeSsoRoleCredentialCaches();
-    if (orphans.length > 0) terminal.line`Removed ${String(orphans.length)} refresh record(s) an earlier logout left in ${cacheDir}.`;
+    const locks = all ? [...(await removeStaleLocks(cacheDir)), ...(await removeStaleLocks(defaultRoleCredentialCacheDir()))] : [];
+    if (orphans.length > 0) terminal.line`Removed ${String(orphans.length)} refresh record(s) of tokens an earlier logout removed.`;
     if (credentials.length > 0) terminal.line`Removed ${String(credentials.length)} cached role credential file(s).`;
-    if (sessions.every((session) => session.removed.length === 0) && credentials.length === 0 && orphans.length === 0) {
+    if (locks.length > 0) terminal.line`Removed ${String(locks.length)} stale lock file(s) a stopped tokenpoll left behind.`;
+    if (sessions.every((session) => session.removed.length === 0) && credentials.length === 0 && orphans.length === 0 && locks.length === 0) {
       terminal.line`Nothing to sign out: ${all ? `no cached token in ${cacheDir}` : `no cached token at ${paths[0]!}`}.`;
     }
     const failed = sessions.some((session) => session.portal === 'failed');
-    if (json) io.stdout.write(jsonLine({ outcome: failed ? 'failed' : 'signed-out', sessions: sessions.map(sessionJson), removed: [...sessions.flatMap((session) => session.removed), ...orphans, ...credentials] }));
+    if (json) io.stdout.write(jsonLine({ outcome: failed ? 'failed' : 'signed-out', sessions: sessions.map(sessionJson), removed: [...sessions.flatMap((session) => session.removed), ...orphans, ...credentials, ...locks] }));
     return failed ? ExitCode.failed : ExitCode.granted;
   } catch (error) {
     removalError = error;
@@ -126,12 +131,12 @@ interface SignOutOptions {
  * Signs one cache file out, under its lock (so a token source refreshing it
  * right now cannot write it back): Logout with its token, then the file goes,
  * whatever the portal said. A file that holds no token is left as it is (as
- * the AWS CLI leaves it), but an old `.refresh` record beside it goes.
+ * the AWS CLI leaves it), but tokenpoll's refresh records for it go.
  */
 async function signOut(path: string, options: SignOutOptions): Promise<SessionResult> {
   const { io, terminal } = options;
   const token = await readCachedSsoToken(path);
-  if (token === undefined) return { path, startUrl: undefined, portal: 'not-sent', removed: (await removeLegacyRefreshRecord(path)) ? [legacyRefreshRecordPath(path)] : [] };
+  if (token === undefined) return { path, startUrl: undefined, portal: 'not-sent', removed: await removeRefreshRecords(path) };
   return withFileLock(
     `${path}.lock`,
     async () => {
