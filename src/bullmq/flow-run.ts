@@ -29,6 +29,8 @@ export class FlowRun<TToken> {
   #events: FleetEvent[] = [];
   #inFlight: InFlight | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+  /** This poll's own lease token: the lease it takes holds it, and only a lease holding it is renewed or dropped by this run. */
+  readonly #leaseToken = crypto.randomUUID();
 
   constructor(context: JobContext<TToken>, loaded: LoadedFlow) {
     this.#context = context;
@@ -95,6 +97,10 @@ export class FlowRun<TToken> {
       if (now >= Math.min(active.deadlineAt, active.timeoutAt)) {
         return { type: 'responseReceived', now, attempt: request, outcome: { type: 'network_error', message: 'not sent: the deadline passed while the poll was being recorded' } };
       }
+      // The machine took the request's time before the unseal and the write: the request goes out now, and the
+      // floor (with intervalFrom 'request') counts from when it really went. (Redis keeps the earlier time; a worker
+      // that resumes this flow after this one died counts the lost request as a transient fault, from its own now.)
+      if (now > (active.lastRequestAt ?? now)) this.#state = Object.freeze({ ...active, lastRequestAt: now });
       this.#inFlight = this.#send(request, deviceCode);
     }
     return this.#waitForAnswerOrTimer();
@@ -119,7 +125,7 @@ export class FlowRun<TToken> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const renew = (): void => {
       timer = setTimeout(() => {
-        this.#context.store.renewLease(this.#id, ms).catch(() => undefined);
+        this.#context.store.renewLease(this.#id, ms, this.#leaseToken).catch(() => undefined);
         renew();
       }, ms / 2);
     };
@@ -129,7 +135,7 @@ export class FlowRun<TToken> {
 
   async #deviceCode(): Promise<string> {
     const { deviceCode, id } = this.#record;
-    return isSealed(deviceCode) ? unseal(this.#sealKey(), id, deviceCode) : deviceCode;
+    return isSealed(deviceCode) ? unseal(this.#sealKey(), id, 'deviceCode', deviceCode) : deviceCode;
   }
 
   /** Starts request `attempt`: the transport is called before this returns. */
@@ -174,7 +180,7 @@ export class FlowRun<TToken> {
     const { store } = this.#context;
     const state = next.state;
     const ttlMs = isTerminal(state) || state.status === 'idle' ? store.keepSettledMs : state.deadlineAt - Date.now() + store.keepSettledMs;
-    const result = await store.commit(this.#v, next, { checkCancel, ttlMs, events: this.#events, leaseMs: lease });
+    const result = await store.commit(this.#v, next, { checkCancel, ttlMs, events: this.#events, leaseMs: lease, leaseToken: this.#leaseToken });
     if (result.ok) {
       this.#v = result.v;
       this.#record = next;
@@ -191,7 +197,7 @@ export class FlowRun<TToken> {
   /** The flow ended: write it, deliver a grant, tell `onSettled`. A cancel asked for meanwhile wins, as in `pollToken`. */
   async #settle(settled: TerminalState<TToken>, before: PollState<TToken>, mark: number): Promise<PollInput<TToken> | undefined> {
     this.#events.push(terminalEvent(this.#id, settled));
-    const token = settled.status === 'granted' && this.#context.options.storeTokens ? await seal(this.#sealKey(), this.#id, JSON.stringify(settled.token)) : undefined;
+    const token = settled.status === 'granted' && this.#context.options.storeTokens ? await seal(this.#sealKey(), this.#id, 'token', JSON.stringify(settled.token)) : undefined;
     const next: FlowRecord = {
       ...this.#record,
       seq: this.#record.seq + 1,
@@ -216,14 +222,18 @@ export class FlowRun<TToken> {
    * took this worker for dead while Redis was away), even one it ended: at
    * the deadline, which passed while Redis was away (a grant for a request
    * sent in time is kept, as in `pollToken`), or on the `invalid_grant` this
-   * very grant caused. Only a cancel, or a grant, stays.
+   * very grant caused. Only a cancel, or a grant, stays; and a cancel asked
+   * for but not yet applied wins too (nothing is delivered after a cancel:
+   * the flow's own worker, or its cancel job, settles it `cancelled`).
    */
   async #forceGrant(next: FlowRecord): Promise<boolean> {
     for (let tries = 0; tries < 5; tries += 1) {
       const loaded = await this.#context.store.load(this.#id);
-      if (!loaded || (isTerminal(loaded.record.state) && !yieldsToGrant(loaded.record.state))) return false;
+      if (!loaded || loaded.cancel !== undefined || (isTerminal(loaded.record.state) && !yieldsToGrant(loaded.record.state))) return false;
       this.#v = loaded.v;
-      if ((await this.#commit({ ...next, seq: loaded.record.seq + 1 }, false)) === 'ok') return true;
+      const written = await this.#commit({ ...next, seq: loaded.record.seq + 1 }, true);
+      if (written === 'ok') return true;
+      if (written === 'cancel') return false;
     }
     return false;
   }
@@ -244,7 +254,7 @@ export class FlowRun<TToken> {
   /** A granted flow whose worker died before `onGranted` returned (only with `storeTokens`): deliver it again, with the same flow id. */
   async redeliver(): Promise<void> {
     const sealed = this.#record.token!;
-    const token = JSON.parse(await unseal(this.#sealKey(), this.#id, sealed)) as TToken;
+    const token = JSON.parse(await unseal(this.#sealKey(), this.#id, 'token', sealed)) as TToken;
     const state = this.#record.state as TerminalState<TToken>;
     await this.#deliver(token, state.attempt);
   }

@@ -46,6 +46,8 @@ export interface JobContext<TToken> {
   readonly options: FleetWorkerOptions<TToken>;
   readonly classify: Classifier<TToken>;
   readonly random: () => number;
+  /** The flows this worker runs a job of right now (BullMQ may hand it a job it still runs, once the job's lock lapsed while Redis was away). */
+  readonly running: Set<string>;
 }
 
 /** How long a poll's lease lasts without renewal: BullMQ's own lock duration. @internal */

@@ -24,9 +24,26 @@ export const WORKER_LOST_MESSAGE = 'the worker polling this flow stopped before 
  *   request). While the flow's lease lives (the polling worker renews it
  *   until the answer is recorded), that worker is alive, and the job waits
  *   instead.
+ * - A job of a flow this worker already runs a job of waits too: BullMQ
+ *   hands a job out again when its lock lapsed (Redis away longer than the
+ *   lock), while the first run still delivers a grant or records an answer.
  * @internal
  */
 export async function runPollJob<TToken>(context: JobContext<TToken>, job: Job<PollJobData>, lockToken: string | undefined): Promise<void> {
+  const { flowId } = job.data;
+  if (context.running.has(flowId)) {
+    await job.moveToDelayed(Date.now() + leaseMs(context) / 2, lockToken);
+    throw new DelayedError();
+  }
+  context.running.add(flowId);
+  try {
+    await runFlowJob(context, job, lockToken);
+  } finally {
+    context.running.delete(flowId);
+  }
+}
+
+async function runFlowJob<TToken>(context: JobContext<TToken>, job: Job<PollJobData>, lockToken: string | undefined): Promise<void> {
   const { flowId, seq } = job.data;
   const loaded = await context.store.load(flowId);
   if (!loaded) return;

@@ -8,7 +8,7 @@ import { checkLoginSnapshot } from '../flows/login-snapshot.js';
 import type { LoginSnapshot } from '../runtime/snapshot.js';
 import { flowConfig, flowView, type FlowRecord, type StoredAuthorization } from './record.js';
 import { checkSealKey, seal } from './seal.js';
-import { closeRedis, connect, FlowStore } from './store.js';
+import { closeRedis, connect, FlowStore, settleAll } from './store.js';
 import { pollJobOptions, queueOptions, type PollJobData } from './jobs.js';
 import type { FleetEvent, FleetFlowView, FleetMetadata, FleetOptions, FleetPollSettings } from './types.js';
 
@@ -152,7 +152,7 @@ export class FleetQueue {
       state,
       authorization: stored,
       settings,
-      deviceCode: sealKey === undefined ? flow.deviceCode : await seal(sealKey, id, flow.deviceCode),
+      deviceCode: sealKey === undefined ? flow.deviceCode : await seal(sealKey, id, 'deviceCode', flow.deviceCode),
       metadata: flow.metadata,
       createdAt: now,
     };
@@ -215,19 +215,29 @@ export class FleetQueue {
         }
       }
     });
-    await subscriber.subscribe(this.#store.channel);
+    let stopped: (reason: Error) => void = () => undefined;
+    const whenStopped = new Promise<never>((_, reject) => (stopped = reject));
     const stop = async (): Promise<void> => {
       this.#subscribers.delete(stop);
+      stopped(new Error('the subscription was closed before Redis answered'));
       await closeRedis(subscriber);
     };
+    // Closed by close() even while the subscribe waits for Redis (which then rejects); closed here if it fails.
     this.#subscribers.add(stop);
+    try {
+      await Promise.race([subscriber.subscribe(this.#store.channel), whenStopped]);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
     return stop;
   }
 
-  /** Closes the queue's connections and every subscription. Flows go on in the workers. */
+  /**
+   * Closes the queue's connections and every subscription. Flows go on in the workers.
+   * Every connection is closed even when closing one fails; the first failure is then thrown.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.#subscribers].map((stop) => stop()));
-    await this.#queue.close();
-    await this.#store.close();
+    await settleAll([...[...this.#subscribers].map((stop) => stop()), this.#queue.close(), this.#store.close()]);
   }
 }

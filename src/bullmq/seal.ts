@@ -8,7 +8,7 @@ import { ConfigurationError } from '../errors/failures.js';
  */
 export type SealKey = CryptoKey | Uint8Array | ArrayBuffer;
 
-/** A sealed value as stored in Redis: AES-GCM, a fresh 96-bit IV, the flow id as additional data. @internal */
+/** A sealed value as stored in Redis: AES-GCM, a fresh 96-bit IV, the flow id and the field as additional data. @internal */
 export interface SealedValue {
   readonly sealed: 'A256GCM';
   readonly iv: string;
@@ -32,24 +32,32 @@ export function cryptoKey(key: SealKey): Promise<CryptoKey> {
   return imported;
 }
 
-/** Seals `plain` for the flow `flowId` (the id is bound as additional data, so a sealed value cannot be moved to another flow). @internal */
-export async function seal(key: SealKey, flowId: string, plain: string): Promise<SealedValue> {
-  const { iv, data } = await aesGcmSeal(await cryptoKey(key), plain, flowId);
+/** The fields of a flow record that hold a sealed value. @internal */
+export type SealedField = 'deviceCode' | 'token';
+
+/** The additional data a value is sealed with: its flow and its field, so it cannot be moved to another flow, nor to another field of its own. */
+function boundTo(flowId: string, field: SealedField): string {
+  return `${flowId}\n${field}`;
+}
+
+/** Seals `plain` as the field `field` of the flow `flowId` (both bound as additional data). @internal */
+export async function seal(key: SealKey, flowId: string, field: SealedField, plain: string): Promise<SealedValue> {
+  const { iv, data } = await aesGcmSeal(await cryptoKey(key), plain, boundTo(flowId, field));
   return { sealed: 'A256GCM', iv, data };
 }
 
 /**
  * Opens a sealed value.
- * @throws {@link ConfigurationError} for a wrong key or a tampered value (the message names neither the key nor the value).
+ * @throws {@link ConfigurationError} for a wrong key, a tampered value, or one sealed for another flow or field (the message names neither the key nor the value).
  * @internal
  */
-export async function unseal(key: SealKey, flowId: string, value: SealedValue): Promise<string> {
+export async function unseal(key: SealKey, flowId: string, field: SealedField, value: SealedValue): Promise<string> {
   const aesKey = await cryptoKey(key);
   try {
     const iv = fromBase64url(value.iv);
     const data = fromBase64url(value.data);
     if (iv === undefined || data === undefined) throw new TypeError('not base64url');
-    return await aesGcmOpen(aesKey, iv, data, flowId);
+    return await aesGcmOpen(aesKey, iv, data, boundTo(flowId, field));
   } catch {
     throw new ConfigurationError('sealKey', `flow ${flowId}: a sealed value does not open with this key (a wrong key, or the value was altered)`);
   }

@@ -8,8 +8,9 @@ import type { FleetConnection, FleetEvent, FleetOptions } from './types.js';
  * write (the caller then feeds `cancel`). The events of the step go out in
  * the same script, so a subscriber never sees an event whose write lost.
  * The write that starts a poll also takes the flow's lease (KEYS[2], for
- * ARGV[7] ms): while it lives, the worker polling is known to be alive; every
- * other write drops it.
+ * ARGV[7] ms, holding ARGV[8], a token of that poll's own): while it lives,
+ * the worker polling is known to be alive. Every other write drops the lease
+ * if it still holds the writer's token, never another worker's.
  * Returns `{1, v}` written, `{0}` lost (another worker wrote first), `{2, reason}` cancelled.
  */
 const COMMIT = `
@@ -23,8 +24,18 @@ local nv = tostring(tonumber(v) + 1)
 redis.call('HSET', KEYS[1], 'v', nv, 'data', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
-if ARGV[7] ~= '0' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[7]) else redis.call('DEL', KEYS[2]) end
+if ARGV[7] ~= '0' then
+  redis.call('SET', KEYS[2], ARGV[8], 'PX', ARGV[7])
+elseif redis.call('GET', KEYS[2]) == ARGV[8] then
+  redis.call('DEL', KEYS[2])
+end
 return {1, nv}
+`;
+
+/** Keeps a lease alive (PEXPIRE), only while it holds the caller's token: a worker taken for dead never renews its successor's. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
 `;
 
 /** Creates the record, unless one with that id exists. */
@@ -98,13 +109,14 @@ export class FlowStore {
     return { v, record: recordFromJson(data), cancel: cancel ?? undefined, leased: leased === 1 };
   }
 
-  /** Keeps a lease alive for `ms` more. */
-  async renewLease(flowId: string, ms: number): Promise<void> {
-    await this.redis.pexpire(this.leaseKey(flowId), Math.ceil(ms));
+  /** Keeps a lease alive for `ms` more, if it still holds `token`; returns whether it did. */
+  async renewLease(flowId: string, ms: number, token: string): Promise<boolean> {
+    return (await this.redis.eval(RENEW, 1, this.leaseKey(flowId), token, String(Math.ceil(ms)))) === 1;
   }
 
-  async commit(v: string, record: FlowRecord, options: { checkCancel: boolean; ttlMs: number; events: readonly FleetEvent[]; leaseMs?: number }): Promise<CommitResult> {
-    const args = [v, recordToJson(record), options.checkCancel ? '1' : '0', String(Math.max(1, Math.ceil(options.ttlMs))), this.channel, eventsJson(options.events), String(Math.ceil(options.leaseMs ?? 0))];
+  /** `leaseToken`: the writer's own poll token, set as the lease with `leaseMs`, or the lease dropped (if it holds it) without. */
+  async commit(v: string, record: FlowRecord, options: { checkCancel: boolean; ttlMs: number; events: readonly FleetEvent[]; leaseMs?: number; leaseToken: string }): Promise<CommitResult> {
+    const args = [v, recordToJson(record), options.checkCancel ? '1' : '0', String(Math.max(1, Math.ceil(options.ttlMs))), this.channel, eventsJson(options.events), String(Math.ceil(options.leaseMs ?? 0)), options.leaseToken];
     const result = (await this.redis.eval(COMMIT, 2, this.key(record.id), this.leaseKey(record.id), ...args)) as [number, string?];
     if (result[0] === 1) return { ok: true, v: String(result[1]) };
     if (result[0] === 2) return { ok: false, cancel: String(result[1]) };
@@ -131,12 +143,25 @@ function eventsJson(events: readonly FleetEvent[]): string {
  * @internal
  */
 export function connect(connection: FleetConnection): Redis {
-  return new Redis({ ...connection, maxRetriesPerRequest: null } as RedisOptions as never);
+  const redis = new Redis({ ...connection, maxRetriesPerRequest: null } as RedisOptions as never);
+  // ioredis reports each failed (re)connect here, and prints it when nobody listens; commands wait for Redis to come back.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
-/** Quits, or disconnects when Redis does not answer the quit. @internal */
+/** Waits for every one of `closes`, then throws the first failure among them, if any. @internal */
+export async function settleAll(closes: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(closes)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Quits, or disconnects when Redis does not answer the quit (or is not connected: nothing to flush). @internal */
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([redis.quit(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('quit timed out')), 2_000)))]);

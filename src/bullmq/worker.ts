@@ -5,7 +5,7 @@ import { ConfigurationError } from '../errors/failures.js';
 import { queueOptions, type PollJobData } from './jobs.js';
 import { runPollJob, type JobContext } from './poll-job.js';
 import { checkSealKey } from './seal.js';
-import { FlowStore } from './store.js';
+import { FlowStore, settleAll } from './store.js';
 import type { FleetWorkerOptions } from './types.js';
 
 /**
@@ -49,6 +49,7 @@ export class FleetWorker<TToken = TokenSet> {
       options,
       classify: options.classify ?? (classifyTokenResponse as unknown as Classifier<TToken>),
       random: options.random ?? Math.random,
+      running: new Set(),
     };
     this.#worker = new Worker<PollJobData>(options.name ?? 'tokenpoll', (job, token) => runPollJob(context, job, token), {
       ...bullOptions,
@@ -69,14 +70,20 @@ export class FleetWorker<TToken = TokenSet> {
 
   /**
    * Stops taking jobs, waits for the polls in flight to be answered and
-   * recorded, and closes the connections. Safe to call twice.
+   * recorded, and closes the connections. Safe to call twice. Every
+   * connection is closed even when closing one fails; the first failure is
+   * then thrown, and a later call tries again.
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      await this.#worker.close();
-      await this.#queue.close();
-      await this.#store.close();
-    })();
+      // The polls in flight record their answers through the queue and the store: those close after the worker.
+      const worker = this.#worker.close();
+      await Promise.allSettled([worker]);
+      await settleAll([worker, this.#queue.close(), this.#store.close()]);
+    })().catch((error: unknown) => {
+      this.#closed = undefined;
+      throw error;
+    });
     return this.#closed;
   }
 }
