@@ -1,10 +1,10 @@
-import { checkedOutcome, type TransportAnswer } from '../classify/classify.js';
+import type { TransportAnswer } from '../classify/classify.js';
 import type { PollConfig } from '../core/config.js';
 import type { PollInput } from '../core/input.js';
 import type { TokenOutcome } from '../core/outcome.js';
 import { isTerminal, type ActiveState, type PollState, type TerminalState } from '../core/state.js';
 import { transition } from '../core/transition.js';
-import { abortReason } from '../runtime/poller.js';
+import { abortReason, askTransport, classifyAnswer } from '../runtime/poller.js';
 import type { TokenTransport } from '../transports/types.js';
 import { leaseMs, queueNext, type JobContext } from './jobs.js';
 import { flowConfig, terminalEvent, type FlowRecord } from './record.js';
@@ -143,23 +143,19 @@ export class FlowRun<TToken> {
     const controller = new AbortController();
     const record = this.#record;
     const run = async (): Promise<TransportAnswer> => {
+      let transport: TokenTransport;
       try {
-        const transport: TokenTransport = this.#context.options.transport({ id: record.id, deviceCode, userCode: record.authorization.userCode, metadata: record.metadata });
-        const context = { attempt, signal: controller.signal };
-        return { ok: true, value: await (typeof transport === 'function' ? transport(context) : transport.request(context)) };
+        transport = this.#context.options.transport({ id: record.id, deviceCode, userCode: record.authorization.userCode, metadata: record.metadata });
       } catch (error) {
         return { ok: false, error };
       }
+      return askTransport(transport, { attempt, signal: controller.signal });
     };
     return { attempt, controller, answer: run() };
   }
 
   #classify(answer: TransportAnswer): TokenOutcome<TToken> {
-    try {
-      return checkedOutcome<TToken>(this.#context.classify(answer, { wallNow: Date.now() }), 'the classifier');
-    } catch (error) {
-      return { type: 'transport_error', message: `the classifier threw: ${error instanceof Error ? error.message : 'a value'}`, cause: error };
-    }
+    return classifyAnswer(this.#context.classify, answer, Date.now);
   }
 
   /** A cancel was asked for while this step ran: the step is dropped (its events too), and the cancel is fed instead. */

@@ -82,14 +82,7 @@ export class FleetQueue {
     }
     const clock = options.clock ?? systemClock;
     const now = clock.wallNow();
-    const stored: StoredAuthorization = {
-      userCode: authorization.userCode,
-      verificationUri: authorization.verificationUri,
-      ...(authorization.verificationUriComplete === undefined ? {} : { verificationUriComplete: authorization.verificationUriComplete }),
-      expiresInSeconds: authorization.expiresInSeconds,
-      ...(authorization.intervalSeconds === undefined ? {} : { intervalSeconds: authorization.intervalSeconds }),
-      issuedAt: now - (clock.now() - authorization.issuedAt),
-    };
+    const stored = storedAuthorization(authorization, now - (clock.now() - authorization.issuedAt));
     return this.#create({ flowId: options.flowId, now, stored, settings: { ...options.poll }, state: { status: 'idle' }, deviceCode: authorization.deviceCode, metadata: { ...options.metadata } });
   }
 
@@ -105,14 +98,7 @@ export class FleetQueue {
     const now = Date.now();
     const snapshot = checkLoginSnapshot(options.snapshot, now);
     const { authorization, provider, poll } = snapshot;
-    const stored: StoredAuthorization = {
-      userCode: authorization.userCode,
-      verificationUri: authorization.verificationUri,
-      ...(authorization.verificationUriComplete === undefined ? {} : { verificationUriComplete: authorization.verificationUriComplete }),
-      expiresInSeconds: authorization.expiresInSeconds,
-      ...(authorization.intervalSeconds === undefined ? {} : { intervalSeconds: authorization.intervalSeconds }),
-      issuedAt: authorization.issuedAt,
-    };
+    const stored = storedAuthorization(authorization, authorization.issuedAt);
     const { config } = poll;
     const settings: FleetPollSettings = {
       requestTimeoutMs: config.requestTimeoutMs,
@@ -240,4 +226,19 @@ export class FleetQueue {
   async close(): Promise<void> {
     await settleAll([...[...this.#subscribers].map((stop) => stop()), this.#queue.close(), this.#store.close()]);
   }
+}
+
+/** What a flow record keeps of a device authorization: all but the device code (stored apart, sealed when a key is given), issued at `issuedAt` (wall ms). */
+function storedAuthorization(
+  authorization: Pick<StoredAuthorization, 'userCode' | 'verificationUri' | 'verificationUriComplete' | 'expiresInSeconds' | 'intervalSeconds'>,
+  issuedAt: number,
+): StoredAuthorization {
+  return {
+    userCode: authorization.userCode,
+    verificationUri: authorization.verificationUri,
+    ...(authorization.verificationUriComplete === undefined ? {} : { verificationUriComplete: authorization.verificationUriComplete }),
+    expiresInSeconds: authorization.expiresInSeconds,
+    ...(authorization.intervalSeconds === undefined ? {} : { intervalSeconds: authorization.intervalSeconds }),
+    issuedAt,
+  };
 }

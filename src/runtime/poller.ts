@@ -8,7 +8,7 @@ import { isTerminal, type ActiveState, type PollState, type TerminalState } from
 import { initialState, transition, type Transition } from '../core/transition.js';
 import { ConfigurationError } from '../errors/failures.js';
 import { errorFromState } from '../errors/from-state.js';
-import type { TokenTransport } from '../transports/types.js';
+import type { TokenRequestContext, TokenTransport } from '../transports/types.js';
 import type { PollEvents, PollListener } from './events.js';
 import { IsolatedEmitter } from './listeners.js';
 import { resolveOptions, type PollTokenOptions } from './options.js';
@@ -235,18 +235,11 @@ export class Poller<TToken> implements PollHandle<TToken> {
   async #send(attempt: number): Promise<void> {
     const controller = new AbortController();
     (this.#requests ??= new Map()).set(attempt, controller);
-    let answer: TransportAnswer;
-    try {
-      const context = { attempt, signal: controller.signal };
-      const transport = this.#transport;
-      answer = { ok: true, value: await (typeof transport === 'function' ? transport(context) : transport.request(context)) };
-    } catch (error) {
-      answer = { ok: false, error };
-    }
+    const answer = await askTransport(this.#transport, { attempt, signal: controller.signal });
     this.#takeRequest(attempt);
     // A settled flow absorbs every input: the caller's classifier need not read an answer nobody waits for.
     if (isTerminal(this.#state)) return;
-    this.#feed(() => ({ type: 'responseReceived', now: this.#clock.now(), attempt, outcome: this.#classifyAnswer(answer), random: this.#random() }));
+    this.#feed(() => ({ type: 'responseReceived', now: this.#clock.now(), attempt, outcome: classifyAnswer(this.#classify, answer, () => this.#clock.wallNow()), random: this.#random() }));
   }
 
   /** Takes request `attempt`'s controller out of the requests in flight (and drops the map once none is left). */
@@ -255,15 +248,6 @@ export class Poller<TToken> implements PollHandle<TToken> {
     this.#requests?.delete(attempt);
     if (this.#requests?.size === 0) this.#requests = undefined;
     return controller;
-  }
-
-  /** The answer as an outcome. A classifier that throws or returns a malformed outcome fails the flow, as the rules say. */
-  #classifyAnswer(answer: TransportAnswer): TokenOutcome<TToken> {
-    try {
-      return checkedOutcome<TToken>(this.#classify(answer, { wallNow: this.#clock.wallNow() }), 'the classifier');
-    } catch (error) {
-      return { type: 'transport_error', message: `the classifier threw: ${describe(error)}`, cause: error };
-    }
   }
 
   /** Clears the timer, lets go of the signal, delivers the result, then emits the terminal event. Never throws. */
@@ -293,6 +277,29 @@ export class Poller<TToken> implements PollHandle<TToken> {
     if (event === 'warning') return; // a throwing warning listener is not reported again, or it would recurse
     const message = `a listener for '${String(event)}' threw: ${describe(error)}`;
     this.#events?.emit('warning', Object.freeze({ code: 'listener-error', message, at: this.#clock.now(), cause: error }));
+  }
+}
+
+/** Sends one request through the transport: what it returned, or what it threw. Never rejects. The fleet's workers send with it too. @internal */
+export async function askTransport(transport: TokenTransport, context: TokenRequestContext): Promise<TransportAnswer> {
+  try {
+    return { ok: true, value: await (typeof transport === 'function' ? transport(context) : transport.request(context)) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * The answer as an outcome. A classifier (or a wall clock) that throws, or an
+ * outcome that is malformed, fails the flow, as the rules say. The fleet's
+ * workers classify with it too.
+ * @internal
+ */
+export function classifyAnswer<TToken>(classify: Classifier<TToken>, answer: TransportAnswer, wallNow: () => number): TokenOutcome<TToken> {
+  try {
+    return checkedOutcome<TToken>(classify(answer, { wallNow: wallNow() }), 'the classifier');
+  } catch (error) {
+    return { type: 'transport_error', message: `the classifier threw: ${describe(error)}`, cause: error };
   }
 }
 
